@@ -1,0 +1,282 @@
+"""The error tree of ``smarter``.
+
+::
+
+    SmarterError
+     └─ APIError                  .message, .body, .request_id
+         ├─ APIConnectionError    the transport error chained as __cause__
+         │   ├─ APITimeoutError
+         │   └─ IncompleteStreamError
+         ├─ APIResponseValidationError
+         └─ APIStatusError        .status_code, .response, .request_id
+             ├─ BadRequestError 400      ├─ AuthenticationError 401
+             ├─ PermissionDeniedError 403├─ NotFoundError 404
+             ├─ ConflictError 409        ├─ UnprocessableEntityError 422
+             ├─ RateLimitError 429       └─ InternalServerError >= 500
+
+No exception of aiohttp, asyncio, cattrs or tenacity reaches a caller except as the
+``__cause__`` of one of these.
+"""
+
+from __future__ import annotations
+
+import json
+
+from smarter._response import HTTPResponse
+
+__all__ = [
+    "SmarterError",
+    "APIError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "IncompleteStreamError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "error_message",
+    "make_status_error",
+    "status_error_class",
+]
+
+#: How much of an unrecognised error body ends up in the message.
+_TEXT_LIMIT = 500
+
+
+class SmarterError(Exception):
+    """The base of every error this library raises.
+
+    .. versionadded:: 0.2.0
+    """
+
+
+class APIError(SmarterError):
+    """An error about one API call.
+
+    Attributes:
+        message: What went wrong, in words.
+        body: The decoded error body (JSON if it parsed, else text), or None.
+        request_id: The request id of the call, for support requests.
+    """
+
+    def __init__(
+        self, message: str, *, body: object | None = None, request_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.body = body
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, request_id={self.request_id!r})"
+
+
+class APIConnectionError(APIError):
+    """The server could not be reached, or the connection broke before the answer was whole."""
+
+    def __init__(
+        self,
+        message: str = "Connection error.",
+        *,
+        request_id: str | None = None,
+        retryable: bool = True,
+    ) -> None:
+        super().__init__(message, request_id=request_id)
+        # A bad certificate or an invalid URL will not heal on a retry.
+        self._retryable = retryable
+
+
+class APITimeoutError(APIConnectionError):
+    """The call, the wait for the response, or the silence inside a stream took too long."""
+
+    def __init__(
+        self, message: str = "Request timed out.", *, request_id: str | None = None
+    ) -> None:
+        super().__init__(message, request_id=request_id)
+
+
+class IncompleteStreamError(APIConnectionError):
+    """A stream ended before its final event and could not be resumed."""
+
+    def __init__(
+        self, message: str = "The stream ended early.", *, request_id: str | None = None
+    ) -> None:
+        super().__init__(message, request_id=request_id, retryable=False)
+
+
+class APIResponseValidationError(APIError):
+    """A successful response whose body does not fit the type it should have.
+
+    Attributes:
+        response: The HTTP response, when the body came from one.
+        status_code: Its status, or None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        body: object | None = None,
+        response: HTTPResponse | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, body=body, request_id=request_id)
+        self.response = response
+        self.status_code = response.status_code if response is not None else None
+
+
+class APIStatusError(APIError):
+    """The server answered with a status of 400 or more.
+
+    Attributes:
+        status_code: The HTTP status (for an in-stream error, the status it carried).
+        response: The HTTP response (status, headers, body).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: HTTPResponse,
+        body: object | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            body=body,
+            request_id=request_id if request_id is not None else response.request_id,
+        )
+        self.response = response
+        self.status_code = status_code if status_code is not None else response.status_code
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.message!r}, status_code={self.status_code}, "
+            f"request_id={self.request_id!r})"
+        )
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was malformed."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, unknown or inactive."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such thing."""
+
+
+class ConflictError(APIStatusError):
+    """409: the resource is busy or in the wrong state (retried)."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was well-formed but its values were refused."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests (retried, honouring ``Retry-After``)."""
+
+
+class InternalServerError(APIStatusError):
+    """500 and above: the server failed (retried)."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    """The exception class of an HTTP status of 400 or more."""
+    if status >= 500:
+        return InternalServerError
+    return _BY_STATUS.get(status, APIStatusError)
+
+
+def _detail_message(detail: object) -> str | None:
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        msgs = [item["msg"] for item in detail if isinstance(item, dict) and "msg" in item]
+        if msgs and all(isinstance(m, str) for m in msgs):
+            return "; ".join(msgs)
+    return None
+
+
+def _known_message(body: object) -> str | None:
+    """The message of a body in one of the shapes of PROTOCOL.md, else None."""
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    if isinstance(error, dict):
+        for key in ("description", "message"):
+            value = error.get(key)
+            if isinstance(value, str):
+                return value
+    elif isinstance(error, str):
+        return error
+    detail = _detail_message(body.get("detail"))
+    if detail is not None:
+        return detail
+    message = body.get("message")
+    return message if isinstance(message, str) else None
+
+
+def error_message(status: int, content: bytes) -> tuple[str, object | None]:
+    """The message and decoded body of an error response.
+
+    Returns:
+        ``(message, body)``: the body is the parsed JSON when it is JSON, else its text (or
+        None when empty).
+    """
+    text = content.decode("utf-8", errors="replace")
+    try:
+        body: object = json.loads(text)
+    except ValueError:
+        body = text or None
+    message = _known_message(body)
+    if message is None:
+        snippet = text.strip()[:_TEXT_LIMIT]
+        message = f"Error code: {status} - {snippet}" if snippet else f"Error code: {status}"
+    return message, body
+
+
+def make_status_error(response: HTTPResponse) -> APIStatusError:
+    """The exception of an error response, with its message extracted from the body."""
+    message, body = error_message(response.status_code, response.content)
+    cls = status_error_class(response.status_code)
+    return cls(message, response=response, body=body)
+
+
+def _public_module() -> None:
+    # Tracebacks and reprs say `smarter.NotFoundError`, the name users import.
+    for name in __all__:
+        obj = globals()[name]
+        if isinstance(obj, type):
+            obj.__module__ = "smarter"
+
+
+_public_module()

@@ -1,0 +1,179 @@
+"""File inputs of uploads, and the multipart/form-data framing around them.
+
+A file is given as ``bytes``, an ``os.PathLike``, a binary file object, or a tuple
+``(filename, contents[, media_type])``. Nothing here reads a file: the transport streams it
+in chunks, off the event loop, between the framing built here.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import os
+import secrets
+from collections.abc import Mapping
+from typing import IO, Any, TypeAlias
+
+import attrs
+
+__all__ = ["FileTypes", "MultipartForm", "Upload", "to_upload"]
+
+FileContent: TypeAlias = "bytes | os.PathLike[str] | IO[bytes]"
+FileTypes: TypeAlias = (
+    "bytes | os.PathLike[str] | IO[bytes] | tuple[str, FileContent] | tuple[str, FileContent, str]"
+)
+
+_OCTET_STREAM = "application/octet-stream"
+
+
+def _guess_type(filename: str) -> str:
+    return mimetypes.guess_type(filename, strict=False)[0] or _OCTET_STREAM
+
+
+@attrs.frozen
+class Upload:
+    """One file to upload: where its bytes come from, and what to call it.
+
+    Attributes:
+        filename: The name sent in the part's Content-Disposition.
+        content_type: The part's media type.
+        data: The bytes, when the file was given as bytes.
+        path: The path to open, when it was given as a path.
+        stream: The open binary file object, when it was given as one.
+        start: Where the file object stood when it was given (None if not seekable).
+        size: The number of bytes to send, when it can be known without reading.
+    """
+
+    filename: str
+    content_type: str
+    data: bytes | None = None
+    path: str | None = None
+    stream: IO[bytes] | None = None
+    start: int | None = None
+    size: int | None = None
+
+    @property
+    def replayable(self) -> bool:
+        """Whether a retry can send the same bytes again (a seekable file is rewound)."""
+        return self.stream is None or self.start is not None
+
+
+def _stream_upload(filename: str, stream: IO[bytes], content_type: str | None) -> Upload:
+    if isinstance(stream, io.TextIOBase):  # type: ignore[unreachable]  # typed, but users err
+        raise TypeError(f"file {filename!r} is open in text mode; open it with 'rb'")
+    start: int | None
+    try:
+        start = stream.tell() if stream.seekable() else None
+    except (OSError, AttributeError, ValueError):
+        start = None
+    size: int | None = None
+    if start is not None:
+        try:
+            size = os.fstat(stream.fileno()).st_size - start
+        except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
+            size = stream.seek(0, io.SEEK_END) - start
+            stream.seek(start)
+    return Upload(
+        filename,
+        content_type or _guess_type(filename),
+        stream=stream,
+        start=start,
+        size=size,
+    )
+
+
+def _content_upload(filename: str | None, content: Any, content_type: str | None) -> Upload:
+    if isinstance(content, bytes | bytearray | memoryview):
+        data = bytes(content)
+        name = filename or "file"
+        kind = content_type or (_guess_type(name) if filename else _OCTET_STREAM)
+        return Upload(name, kind, data=data, size=len(data))
+    if isinstance(content, os.PathLike):
+        path = os.fspath(content)
+        if not isinstance(path, str):
+            path = os.fsdecode(path)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"no file to upload at {path!r}")
+        name = filename or os.path.basename(path)
+        return Upload(
+            name, content_type or _guess_type(name), path=path, size=os.path.getsize(path)
+        )
+    if hasattr(content, "read"):
+        own_name = getattr(content, "name", None)
+        name = filename or (
+            os.path.basename(own_name) if isinstance(own_name, str) and own_name else "file"
+        )
+        return _stream_upload(name, content, content_type)
+    raise TypeError(
+        "file must be bytes, an os.PathLike, a binary file object or a tuple "
+        f"(filename, contents[, media_type]), not {type(content).__name__}"
+    )
+
+
+def to_upload(file: object) -> Upload:
+    """Loose input, strict value: any accepted file form becomes an :class:`Upload`."""
+    if isinstance(file, tuple):
+        if len(file) not in (2, 3) or not isinstance(file[0], str):
+            raise TypeError("a file tuple is (filename, contents) or (filename, contents, type)")
+        media_type = file[2] if len(file) == 3 else None
+        if media_type is not None and not isinstance(media_type, str):
+            raise TypeError("the media type of a file tuple must be a str")
+        return _content_upload(file[0], file[1], media_type)
+    if isinstance(file, str):
+        raise TypeError(
+            "file must not be a str: pass pathlib.Path(...) for a path, or bytes for contents"
+        )
+    return _content_upload(None, file, None)
+
+
+def _quote(value: str) -> str:
+    # What browsers do (WHATWG "multipart/form-data encoding"): the value stays UTF-8 and
+    # only the characters that would end the quoted string or the header are escaped.
+    return value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+@attrs.frozen
+class MultipartForm:
+    """A multipart/form-data body of text fields followed by one file.
+
+    Attributes:
+        head: Every byte before the file's contents.
+        tail: Every byte after them.
+        upload: The file.
+        boundary: The part boundary.
+    """
+
+    head: bytes
+    tail: bytes
+    upload: Upload
+    boundary: str
+
+    @classmethod
+    def build(cls, fields: Mapping[str, str], file_field: str, upload: Upload) -> MultipartForm:
+        """Frame *fields* and *upload* (sent last, as *file_field*)."""
+        boundary = "smarter-" + secrets.token_hex(16)
+        dash = f"--{boundary}\r\n"
+        parts = [
+            f'{dash}Content-Disposition: form-data; name="{_quote(name)}"\r\n\r\n{value}\r\n'
+            for name, value in fields.items()
+        ]
+        parts.append(
+            f'{dash}Content-Disposition: form-data; name="{_quote(file_field)}"; '
+            f'filename="{_quote(upload.filename)}"\r\n'
+            f"Content-Type: {upload.content_type}\r\n\r\n"
+        )
+        head = "".join(parts).encode("utf-8")
+        tail = f"\r\n--{boundary}--\r\n".encode("ascii")
+        return cls(head, tail, upload, boundary)
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header of the whole body."""
+        return f"multipart/form-data; boundary={self.boundary}"
+
+    @property
+    def size(self) -> int | None:
+        """The length of the whole body, when the file's size is known."""
+        if self.upload.size is None:
+            return None
+        return len(self.head) + self.upload.size + len(self.tail)

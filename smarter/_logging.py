@@ -1,0 +1,77 @@
+"""The ``smarter`` logger: one line per attempt, switched on by ``SMARTER_LOG``.
+
+Nothing here ever formats a header value it was not told is safe: the Authorization header
+and the API key never reach a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+from smarter._exceptions import APIConnectionError, APIError, APIStatusError
+
+__all__ = ["log_attempt", "log_headers", "log_retry", "logger", "setup_from_env"]
+
+logger = logging.getLogger("smarter")
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+_configured = False
+
+
+def setup_from_env() -> None:
+    """Honour ``SMARTER_LOG=info|debug`` once per process (the first client made)."""
+    global _configured  # noqa: PLW0603 (a once-per-process switch)
+    if _configured:
+        return
+    _configured = True
+    level = _LEVELS.get(os.environ.get("SMARTER_LOG", "").strip().lower())
+    if level is None:
+        return
+    logger.setLevel(level)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s %(levelname)s %(name)s] %(message)s"))
+        logger.addHandler(handler)
+
+
+def _describe(exc: BaseException | None) -> str:
+    if isinstance(exc, APIStatusError):
+        return str(exc.status_code)
+    if isinstance(exc, APIConnectionError):
+        return type(exc).__name__
+    return type(exc).__name__ if exc is not None else "-"
+
+
+def log_attempt(label: str, status: int | str, attempt: int, request_id: str | None) -> None:
+    """Log the final attempt of a call: what it answered and how many attempts it took."""
+    if logger.isEnabledFor(logging.INFO):
+        logger.info(
+            "%s -> %s attempt=%d delay=0.00s request_id=%s", label, status, attempt, request_id
+        )
+
+
+def log_retry(label: str, exc: BaseException | None, attempt: int, delay: float) -> None:
+    """Log an attempt that failed and will be retried after *delay* seconds."""
+    if logger.isEnabledFor(logging.INFO):
+        request_id = exc.request_id if isinstance(exc, APIError) else None
+        logger.info(
+            "%s -> %s attempt=%d delay=%.2fs request_id=%s",
+            label,
+            _describe(exc),
+            attempt,
+            delay,
+            request_id,
+        )
+
+
+def log_headers(label: str, headers: Mapping[str, str]) -> None:
+    """At debug level, the headers of a request with every secret replaced."""
+    if logger.isEnabledFor(logging.DEBUG):
+        shown = {
+            name: ("<redacted>" if name.lower() in _SECRET_HEADERS else value)
+            for name, value in headers.items()
+        }
+        logger.debug("%s headers=%s", label, shown)

@@ -1,0 +1,219 @@
+"""The retry policy of PROTOCOL.md ("Retries"), run by tenacity.
+
+What is retried: connection errors (refused, reset, dropped before a whole answer), timeouts,
+408, 409, 429, every status >= 500, and any status whose response says
+``x-should-retry: true``. Never: ``x-should-retry: false``, a TLS certificate error, an invalid
+URL, other 4xx, or an answer whose ``Retry-After`` asks for more than 120 s.
+
+How long to wait: ``retry-after-ms``, else ``Retry-After`` (seconds or an HTTP-date), slept
+exactly when 0 < hint <= 120 s; else ``min(0.5 * 2**n, 8.0) * (1 - 0.25 * random())``.
+
+This is the only module that imports tenacity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import email.utils
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Final, TypeVar
+
+import tenacity
+
+from smarter._exceptions import APIConnectionError, APIError, APIStatusError
+from smarter._logging import log_retry
+
+__all__ = [
+    "MAX_RETRY_AFTER",
+    "backoff",
+    "parse_retry_after",
+    "retry_delay",
+    "run_with_retries",
+    "set_testing",
+    "should_retry",
+    "testing_delays",
+]
+
+T = TypeVar("T")
+
+MAX_RETRY_AFTER: Final = 120.0
+_INITIAL_DELAY: Final = 0.5
+_MAX_DELAY: Final = 8.0
+_RETRY_STATUSES: Final = frozenset({408, 409, 429})
+
+
+class _TestMode:
+    """The test switch: when on, retries do not sleep; the delays are recorded instead."""
+
+    enabled = False
+    delays: list[float] = []  # noqa: RUF012 (one process-wide record, on purpose)
+
+
+def set_testing(enabled: bool) -> None:
+    """Turn off real sleeping between retries (for test suites), or back on.
+
+    With testing on, every computed delay is appended to :func:`testing_delays` instead of
+    being slept, so a suite can assert the backoff without waiting for it.
+    """
+    _TestMode.enabled = enabled
+    _TestMode.delays = []
+
+
+def testing_delays() -> list[float]:
+    """The delays that would have been slept since testing mode was turned on."""
+    return list(_TestMode.delays)
+
+
+async def _sleep(seconds: float) -> None:
+    if _TestMode.enabled:
+        _TestMode.delays.append(seconds)
+        seconds = 0.0
+    await asyncio.sleep(seconds)
+
+
+def _seconds(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """The server's hint of how long to wait, in seconds, or None when it gave none.
+
+    ``retry-after-ms`` (float milliseconds) wins over ``Retry-After``, which is seconds (a
+    float is tolerated) or an HTTP-date. A hint that does not parse or is not positive is
+    no hint at all.
+    """
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        value = _seconds(millis.strip())
+        if value is not None and value > 0:
+            return value / 1000.0
+    text = headers.get("retry-after")
+    if text is None:
+        return None
+    text = text.strip()
+    value = _seconds(text)
+    if value is None:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:  # "-0000" means GMT without saying so
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        value = when.timestamp() - (time.time() if now is None else now)
+    return value if value > 0 else None
+
+
+def backoff(retries_taken: int) -> float:
+    """The delay before retry number *retries_taken* + 1 when the server gave no hint."""
+    base = min(_INITIAL_DELAY * 2.0 ** min(retries_taken, 32), _MAX_DELAY)
+    return base * (1.0 - 0.25 * random.random())
+
+
+def _hint(exc: BaseException) -> float | None:
+    if isinstance(exc, APIStatusError):
+        return parse_retry_after(exc.response.headers)
+    return None
+
+
+def should_retry(exc: BaseException) -> bool:
+    """Whether a failed attempt may be tried again (attempts left aside)."""
+    if isinstance(exc, APIStatusError):
+        hint = _hint(exc)
+        if hint is not None and hint > MAX_RETRY_AFTER:
+            return False
+        flag = exc.response.headers.get("x-should-retry")
+        if flag == "true":
+            return True
+        if flag == "false":
+            return False
+        return exc.status_code in _RETRY_STATUSES or exc.status_code >= 500
+    if isinstance(exc, APIConnectionError):
+        return exc._retryable
+    return False
+
+
+def retry_delay(exc: BaseException, retries_taken: int) -> float:
+    """Seconds to wait after *exc*, the failure of attempt number *retries_taken* + 1."""
+    hint = _hint(exc)
+    if hint is not None and hint <= MAX_RETRY_AFTER:
+        return hint
+    return backoff(retries_taken)
+
+
+class _Wait(tenacity.wait.wait_base):
+    def __init__(self, offset: int) -> None:
+        self._offset = offset
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        outcome = retry_state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        retries_taken = self._offset + retry_state.attempt_number - 1
+        return retry_delay(exc, retries_taken) if exc is not None else 0.0
+
+
+async def run_with_retries(
+    attempt: Callable[[int], Awaitable[T]],
+    *,
+    max_retries: int,
+    label: str,
+    retries_taken: int = 0,
+    first_error: APIError | None = None,
+    on_retry: Callable[[int], None] | None = None,
+) -> T:
+    """Run *attempt* until it succeeds, fails for good, or the retries run out.
+
+    Args:
+        attempt: Makes one attempt; called with the number of retries taken so far (the
+            ``X-Smarter-Retry-Count`` of that attempt).
+        max_retries: The retries the whole call may take.
+        label: ``"<METHOD> <path>"`` for the log.
+        retries_taken: Retries this call already spent (a resumed stream).
+        first_error: A failure that already happened (a stream that broke): it is judged
+            and waited for like the failure of an attempt, then the next attempt is made.
+        on_retry: Told the new count of retries taken before each retry is made.
+
+    Raises:
+        APIError: the last failure, when it may not be retried or no retries are left.
+    """
+    if first_error is None:
+        # The happy path makes one attempt without building tenacity's machinery, which
+        # costs more than the rest of the client's per-call work put together.
+        try:
+            return await attempt(retries_taken)
+        except APIError as exc:
+            if retries_taken >= max_retries or not should_retry(exc):
+                raise
+            first_error = exc
+    offset = retries_taken
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        outcome = state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        delay = state.next_action.sleep if state.next_action is not None else 0.0
+        log_retry(label, exc, offset + state.attempt_number, delay)
+
+    retrying = tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(max_retries - offset + 1),
+        wait=_Wait(offset),
+        retry=tenacity.retry_if_exception(should_retry),
+        before_sleep=before_sleep,
+        sleep=_sleep,
+        reraise=True,
+    )
+    async for trial in retrying:
+        with trial:
+            number = offset + trial.retry_state.attempt_number - 1
+            if number == offset:
+                raise first_error
+            if on_retry is not None:
+                on_retry(number)
+            return await attempt(number)
+    raise AssertionError("unreachable: tenacity re-raises the last failure")  # pragma: no cover

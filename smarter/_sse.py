@@ -1,0 +1,238 @@
+"""A sans-IO decoder for Server-Sent Events: bytes in, events out.
+
+:class:`SSEDecoder` follows the WHATWG event-stream interpretation rules
+(https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation)
+and knows nothing about sockets, so the stream classes feed it whatever chunks the transport
+hands over and tests feed it any chunking they like. It has no line or event size limit and
+runs in time linear in the input however the input is split.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any, final
+
+__all__ = ["SSEDecoder", "ServerSentEvent"]
+
+_BOM = b"\xef\xbb\xbf"
+_CR = 13
+_LF = 10
+
+
+@final
+class ServerSentEvent:
+    """One dispatched event.
+
+    Attributes:
+        event: The event type; ``"message"`` when the event carried no ``event`` field.
+        data: The ``data`` lines of the event joined with newlines.
+        id: The last event id in effect when the event was dispatched; ``None`` when no id has
+            been set, or the last ``id`` field was empty (which the spec treats as "no id").
+        retry: The reconnection time in milliseconds in effect when the event was dispatched,
+            or ``None`` when the stream never set one.
+    """
+
+    __slots__ = ("data", "event", "id", "retry")
+
+    def __init__(
+        self,
+        data: str = "",
+        *,
+        event: str = "message",
+        id: str | None = None,
+        retry: int | None = None,
+    ) -> None:
+        self.data = data
+        self.event = event
+        self.id = id
+        self.retry = retry
+
+    def json(self) -> Any:
+        """Return ``data`` parsed as JSON.
+
+        Raises:
+            json.JSONDecodeError: ``data`` is not a JSON document.
+        """
+        return json.loads(self.data)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ServerSentEvent):
+            return NotImplemented
+        return (self.data, self.event, self.id, self.retry) == (
+            other.data,
+            other.event,
+            other.id,
+            other.retry,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.data, self.event, self.id, self.retry))
+
+    def __repr__(self) -> str:
+        return (
+            f"ServerSentEvent(event={self.event!r}, data={self.data!r}, "
+            f"id={self.id!r}, retry={self.retry!r})"
+        )
+
+
+class SSEDecoder:
+    """Turn the bytes of a ``text/event-stream`` body into :class:`ServerSentEvent` objects.
+
+    Feed it chunks as they arrive and call :meth:`close` at the end of the body. The last
+    event id and the reconnection time survive :meth:`close`, so the same decoder can be fed
+    the body of a resumed request (sent with ``Last-Event-ID``), as the spec's reconnection
+    does; a byte order mark is stripped again at the start of each body.
+    """
+
+    __slots__ = (
+        "_comments",
+        "_data",
+        "_event",
+        "_id",
+        "_in_event",
+        "_partial",
+        "_retry",
+        "_skip_lf",
+        "_start",
+    )
+
+    def __init__(self) -> None:
+        self._partial = bytearray()  # an unterminated line; bytearray so appends are amortised
+        self._data: list[str] = []
+        self._event: str | None = None
+        self._id: str | None = None
+        self._retry: int | None = None
+        self._in_event = False  # a non-data field has been seen since the last blank line
+        self._skip_lf = False  # the last chunk ended in CR: a leading LF completes that CRLF
+        self._start = True  # nothing of this body seen yet: a BOM may still come
+        self._comments = 0
+
+    @property
+    def last_event_id(self) -> str | None:
+        """The id to send as ``Last-Event-ID`` when resuming, or ``None``."""
+        return self._id
+
+    @property
+    def retry(self) -> int | None:
+        """The reconnection time in milliseconds the server last asked for, or ``None``."""
+        return self._retry
+
+    @property
+    def comments(self) -> int:
+        """How many comment lines (``: ping`` keep-alives) have been seen so far."""
+        return self._comments
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Decode the next chunk of the body.
+
+        Args:
+            chunk: Any number of bytes; a line or an event may span any number of chunks.
+
+        Returns:
+            The events this chunk completed, in order; often none.
+        """
+        if self._start:
+            # The BOM itself may arrive split across chunks: hold its prefix until it is decided.
+            head = bytes(self._partial) + chunk
+            self._partial.clear()
+            if len(head) < len(_BOM) and _BOM.startswith(head):
+                self._partial += head
+                return []
+            self._start = False
+            chunk = head[len(_BOM) :] if head.startswith(_BOM) else head
+        if not chunk:
+            return []
+        if self._skip_lf:
+            self._skip_lf = False
+            if chunk[0] == _LF:
+                chunk = chunk[1:]
+                if not chunk:
+                    return []
+        last = chunk[-1]
+        lines: list[bytes] | list[bytearray]
+        if self._partial:
+            # Only the new bytes are searched, so a huge line fed in tiny chunks stays linear.
+            if _LF not in chunk and _CR not in chunk:
+                self._partial += chunk
+                return []
+            self._partial += chunk
+            lines = self._partial.splitlines()
+            self._partial = bytearray()
+        else:
+            # bytes.splitlines breaks at exactly CR, LF and CRLF, the event-stream line ends.
+            lines = chunk.splitlines()
+        if last == _CR:
+            self._skip_lf = True
+        elif last != _LF:
+            self._partial += lines.pop()
+        return self._lines(lines)
+
+    def close(self) -> bool:
+        """End the body, discarding any unfinished event.
+
+        Returns:
+            ``True`` if the body stopped inside an event (the stream was cut), ``False`` if it
+            ended cleanly after a blank line or a comment.
+        """
+        cut = bool(self._partial or self._data or self._in_event)
+        self._partial = bytearray()
+        self._data.clear()
+        self._event = None
+        self._in_event = False
+        self._skip_lf = False
+        self._start = True
+        return cut
+
+    def _lines(self, lines: list[bytes] | list[bytearray]) -> list[ServerSentEvent]:
+        events: list[ServerSentEvent] = []
+        data = self._data
+        new = object.__new__
+        for line in lines:
+            # The two lines of almost every event are tested first, without the general parse.
+            if line[:6] == b"data: ":
+                data.append(line[6:].decode("utf-8", "replace"))
+            elif not line:
+                if data:
+                    # Filled in directly: a keyword call costs more than the rest of the event.
+                    event = new(ServerSentEvent)
+                    event.data = "\n".join(data)
+                    event.event = self._event or "message"
+                    event.id = self._id
+                    event.retry = self._retry
+                    events.append(event)
+                    data.clear()
+                self._event = None
+                self._in_event = False
+            elif line[:4] == b"id: " and 0 not in line:
+                self._id = line[4:].decode("utf-8", "replace") or None
+                self._in_event = True
+            else:
+                self._field(line)
+        return events
+
+    def _field(self, line: bytes | bytearray) -> None:
+        value: bytes | bytearray
+        colon = line.find(b":")
+        if colon == 0:
+            self._comments += 1
+            return
+        if colon < 0:
+            name, value = line, b""
+        else:
+            name, value = line[:colon], line[colon + 1 :]
+            if value[:1] == b" ":
+                value = value[1:]
+        if name == b"data":
+            self._data.append(value.decode("utf-8", "replace"))
+            return
+        self._in_event = True
+        if name == b"event":
+            self._event = value.decode("utf-8", "replace")
+        elif name == b"id":
+            if 0 not in value:
+                self._id = value.decode("utf-8", "replace") or None
+        elif name == b"retry" and value.isdigit():  # bytes.isdigit is ASCII digits only
+            # More digits than sys.get_int_max_str_digits() allows is no usable delay anyway.
+            with contextlib.suppress(ValueError):
+                self._retry = int(value)

@@ -1,0 +1,555 @@
+"""``Client``: the blocking facade, one private event loop in a daemon thread.
+
+The sync client owns an :class:`~smarter.AsyncClient` and runs every call of it on a private
+loop (a "portal", as anyio calls it) started lazily in a daemon thread named
+``smarter-loop-<n>``; the aiohttp session is created on that loop. Blocking callers hand
+work over with ``run_coroutine_threadsafe``, so the client is safe from many threads at once
+and works in a thread that already runs a loop (Jupyter). Calling it from its own loop thread
+raises instead of deadlocking; Ctrl-C cancels the call in flight; live clients are closed at
+interpreter exit; a child process after ``os.fork()`` starts afresh.
+
+This is the only module of the package that runs threads of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import contextlib
+import inspect
+import itertools
+import os
+import ssl as _ssl
+import threading
+import weakref
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+
+import yarl
+
+from smarter._client import AsyncClient
+from smarter._config import (
+    DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    NOT_GIVEN,
+    AuthScheme,
+    NotGiven,
+    Timeout,
+    TimeoutTypes,
+)
+from smarter._exceptions import SmarterError
+from smarter._pagination import AsyncPage, AsyncPaginator
+from smarter._streaming import AsyncStream
+from smarter._transport import SessionFactory
+
+if TYPE_CHECKING:
+    from smarter._response import HTTPResponse
+    from smarter.resources.chat import Chat
+    from smarter.resources.chatbots import Resources
+    from smarter.resources.completions import Completions
+    from smarter.resources.files import Files
+    from smarter.resources.fine_tuning import FineTuning
+    from smarter.resources.models import Models
+    from smarter.resources.responses import Responses
+
+__all__ = ["Client", "Portal", "Stream", "SyncAPIResource", "SyncPage", "blocking"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+A = TypeVar("A")
+
+_COUNTER = itertools.count(1)
+_CLOSE_TIMEOUT = 5.0
+
+
+class Portal:
+    """A private event loop in a daemon thread, started on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+        _PORTALS.add(self)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop, if it was started."""
+        return self._loop
+
+    def _start(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is not None:
+                return self._loop
+            if self._stopped:
+                raise SmarterError("The client is closed; make a new client to send requests.")
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            thread = threading.Thread(
+                target=run, name=f"smarter-loop-{next(_COUNTER)}", daemon=True
+            )
+            thread.start()
+            ready.wait()
+            self._thread = thread
+            self._loop = loop
+            return loop
+
+    def call(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn(*args, **kwargs)`` on the loop and return its (awaited) result.
+
+        Streams and pages come back wrapped for blocking use.
+        """
+        loop = self._loop or self._start()
+        thread = self._thread
+        if thread is not None and threading.get_ident() == thread.ident:
+            raise SmarterError(
+                "A blocking smarter.Client call was made from the client's own event loop "
+                "thread, where it would deadlock: use smarter.AsyncClient in async code."
+            )
+        finished = threading.Event()
+
+        async def invoke() -> Any:
+            try:
+                value = fn(*args, **kwargs)
+                return await self._blocking_form(value)
+            finally:
+                finished.set()
+
+        future = asyncio.run_coroutine_threadsafe(invoke(), loop)
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            # Ctrl-C: cancel the call on the loop and wait for it to let go of its
+            # connection, then let the interrupt go on.
+            future.cancel()
+            finished.wait(_CLOSE_TIMEOUT)
+            raise
+        except concurrent.futures.CancelledError:
+            raise SmarterError("The call was cancelled because the client closed.") from None
+
+    async def _blocking_form(self, value: Any) -> Any:
+        if isinstance(value, AsyncPaginator):
+            return SyncPage(await value, self)
+        if isinstance(value, AsyncStream):
+            return Stream(value, self)
+        if inspect.isawaitable(value):
+            value = await value
+            if isinstance(value, AsyncPage):
+                return SyncPage(value, self)
+            if isinstance(value, AsyncStream):
+                return Stream(value, self)
+        return value
+
+    def call_soon(self, fn: Callable[[], object]) -> None:
+        """Schedule a callback on the loop from any thread; nothing if it is gone."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(fn)
+
+    def stop(self) -> None:
+        """Stop the loop and join its thread; idempotent."""
+        with self._lock:
+            self._stopped = True
+            loop, self._loop = self._loop, None
+            thread, self._thread = self._thread, None
+        if loop is None or thread is None:
+            return
+
+        async def drain() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await loop.shutdown_asyncgens()
+
+        if thread.is_alive() and threading.get_ident() != thread.ident:
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(drain(), loop).result(_CLOSE_TIMEOUT)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(_CLOSE_TIMEOUT)
+        if not loop.is_running():
+            loop.close()
+
+    def forget(self) -> None:
+        """After a fork: drop the parent's loop and thread (gone in the child) unclosed."""
+        _ORPHANS.append(self._loop)  # never finalised: its selector belongs to the parent
+        self._lock = threading.Lock()
+        self._loop = None
+        self._thread = None
+
+
+_PORTALS: weakref.WeakSet[Portal] = weakref.WeakSet()
+_ORPHANS: list[object] = []
+
+
+def _after_fork_in_child() -> None:
+    for portal in list(_PORTALS):
+        portal.forget()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class Stream(Generic[T]):
+    """A blocking iterator of typed stream chunks; also a context manager.
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, stream: AsyncStream[T], portal: Portal) -> None:
+        self._stream = stream
+        self._portal = portal
+        self._buffer: deque[T] = deque()
+
+    @property
+    def request_id(self) -> str | None:
+        """The request id, once the response has started."""
+        return self._stream.request_id
+
+    @property
+    def response(self) -> HTTPResponse | None:
+        """Status and headers of the response, once it has started."""
+        return self._stream.response
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        if not self._buffer:
+            # One hop to the loop fetches every chunk that is ready, not just one.
+            self._buffer.extend(self._portal.call(self._stream._next_batch))
+            if not self._buffer:
+                raise StopIteration
+        return self._buffer.popleft()
+
+    def __enter__(self) -> Stream[T]:
+        self._portal.call(self._stream.__aenter__)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the connection now; idempotent."""
+        self._buffer.clear()
+        if self._portal.loop is not None:
+            self._portal.call(self._stream.close)
+
+    def __repr__(self) -> str:
+        return f"<Stream {self._stream!r}>"
+
+
+class SyncPage(Generic[T]):
+    """One page of a list; ``for item in page`` walks every item of every page.
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, page: AsyncPage[T], portal: Portal) -> None:
+        self._page = page
+        self._portal = portal
+
+    @property
+    def data(self) -> list[T]:
+        """The items of this page."""
+        return self._page.data
+
+    @property
+    def response(self) -> Any:
+        """The typed list body (``ListFilesResponse``, ...)."""
+        return self._page.response
+
+    def has_next_page(self) -> bool:
+        """Whether another page follows this one."""
+        return self._page.has_next_page()
+
+    def next_page_info(self) -> dict[str, str] | None:
+        """The query of the next page's request (``{"after": cursor}``), or None."""
+        return self._page.next_page_info()
+
+    def get_next_page(self) -> SyncPage[T]:
+        """Fetch the next page (raises :class:`~smarter.SmarterError` on the last one)."""
+        page: SyncPage[T] = self._portal.call(self._page.get_next_page)
+        return page
+
+    def iter_pages(self) -> Iterator[SyncPage[T]]:
+        """This page, then every later page, fetched as the iteration reaches it."""
+        page = self
+        while True:
+            yield page
+            if not page.has_next_page():
+                return
+            page = page.get_next_page()
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.iter_pages():
+            yield from page.data
+
+    def __repr__(self) -> str:
+        return f"<SyncPage items={len(self.data)} next_cursor={self._page.next_cursor!r}>"
+
+
+class SyncAPIResource(Generic[A]):
+    """The blocking twin of an async resource: the same methods, run on the portal."""
+
+    def __init__(self, resource: A, portal: Portal) -> None:
+        self._async = resource
+        self._portal = portal
+
+
+@overload
+def blocking(
+    fn: Callable[Concatenate[Any, P], AsyncPaginator[T]],
+) -> Callable[Concatenate[Any, P], SyncPage[T]]: ...
+@overload
+def blocking(
+    fn: Callable[Concatenate[Any, P], AsyncStream[T]],
+) -> Callable[Concatenate[Any, P], Stream[T]]: ...
+@overload
+def blocking(
+    fn: Callable[Concatenate[Any, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[Any, P], R]: ...
+def blocking(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Derive the blocking twin of an async resource method: same signature, no drift."""
+
+    def method(self: Any, /, *args: Any, **kwargs: Any) -> Any:
+        return self._portal.call(fn, self._async, *args, **kwargs)
+
+    method.__name__ = fn.__name__
+    method.__qualname__ = fn.__qualname__
+    method.__doc__ = fn.__doc__
+    method.__module__ = fn.__module__
+    method.__wrapped__ = fn  # type: ignore[attr-defined]
+    method.__signature__ = _blocking_signature(fn)  # type: ignore[attr-defined]
+    return method
+
+
+def _blocking_signature(fn: Callable[..., Any]) -> inspect.Signature:
+    signature = inspect.signature(fn)
+    annotation = signature.return_annotation
+    if isinstance(annotation, str):
+        annotation = (
+            annotation.replace("AsyncPaginator[", "SyncPage[")
+            .replace("AsyncStream[", "Stream[")
+            .replace("AsyncChatbot", "Chatbot")
+        )
+    return signature.replace(return_annotation=annotation)
+
+
+_LIVE: weakref.WeakSet[Client] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_live_clients() -> None:
+    # atexit runs while the loop threads are still alive, before modules are torn down:
+    # the sessions close cleanly and aiohttp has nothing to complain about.
+    for client in list(_LIVE):
+        with contextlib.suppress(Exception):
+            client.close()
+
+
+class Client:
+    """The blocking client, for scripts, notebooks and threads.
+
+    It takes the same arguments as :class:`smarter.AsyncClient` (except ``http_session``:
+    use ``session_factory``, which is called on the client's own loop) and has the same
+    resources, whose methods block. Use it as ``with Client() as client:`` or call
+    :meth:`close`; a client left open is closed at interpreter exit.
+
+    .. versionadded:: 0.2.0
+    """
+
+    _async: AsyncClient
+    _portal: Portal
+    _owner: bool
+    _closed: bool
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | yarl.URL | None = None,
+        auth_scheme: AuthScheme = "token",
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        proxy: str | yarl.URL | None = None,
+        ssl: _ssl.SSLContext | bool | None = None,
+        connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+        session_factory: SessionFactory | None = None,
+    ) -> None:
+        self._setup(
+            AsyncClient(
+                api_key=api_key,
+                base_url=base_url,
+                auth_scheme=auth_scheme,
+                timeout=timeout,
+                max_retries=max_retries,
+                default_headers=default_headers,
+                default_query=default_query,
+                proxy=proxy,
+                ssl=ssl,
+                connection_limit=connection_limit,
+                session_factory=session_factory,
+            ),
+            Portal(),
+            owner=True,
+        )
+
+    def _setup(self, client: AsyncClient, portal: Portal, *, owner: bool) -> None:
+        self._async = client
+        self._portal = portal
+        self._owner = owner
+        self._closed = False
+        if owner:
+            _LIVE.add(self)
+
+    # -- options ---------------------------------------------------------------------------
+
+    @property
+    def api_key(self) -> str:
+        """The API key (never shown in a repr, a log line or an error message)."""
+        return self._async.api_key
+
+    @property
+    def base_url(self) -> yarl.URL:
+        """The API root, ending in ``/``."""
+        return self._async.base_url
+
+    @property
+    def timeout(self) -> Timeout:
+        """The default timeout of a call."""
+        return self._async.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """The default number of retries of a failed call."""
+        return self._async.max_retries
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | yarl.URL | None = None,
+        auth_scheme: AuthScheme | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+    ) -> Client:
+        """A copy with some options changed, sharing this client's loop and connections."""
+        copy = Client.__new__(Client)
+        copy._setup(
+            self._async.with_options(
+                api_key=api_key,
+                base_url=base_url,
+                auth_scheme=auth_scheme,
+                timeout=timeout,
+                max_retries=max_retries,
+                default_headers=default_headers,
+                default_query=default_query,
+            ),
+            self._portal,
+            owner=False,
+        )
+        return copy
+
+    def __repr__(self) -> str:
+        return (
+            f"<Client base_url={str(self.base_url)!r} auth_scheme={self._async.auth_scheme!r}"
+            f"{' closed' if self.is_closed else ''}>"
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`close` was called (on this client or the one it was copied from)."""
+        return self._closed or self._async.is_closed
+
+    def close(self) -> None:
+        """Close the connections and stop the client's loop thread; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        _LIVE.discard(self)
+        if not self._owner:
+            self._async._closed = True
+            return
+        if self._portal.loop is not None:
+            with contextlib.suppress(SmarterError):
+                self._portal.call(self._async.aclose)
+        self._async._transport.close_nowait()
+        self._async._closed = True
+        self._portal.stop()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- resources -------------------------------------------------------------------------
+
+    @cached_property
+    def completions(self) -> Completions:
+        """LLM Engine completions: ``create()`` and ``stream()``."""
+        from smarter.resources.completions import Completions
+
+        return Completions(self._async.completions, self._portal)
+
+    @cached_property
+    def chat(self) -> Chat:
+        """OpenAI-compatible chat: ``chat.completions`` and ``chat.responses``."""
+        from smarter.resources.chat import Chat
+
+        return Chat(self._async.chat, self._portal)
+
+    @cached_property
+    def responses(self) -> Responses:
+        """The OpenAI-compatible responses API (the same object as ``chat.responses``)."""
+        return self.chat.responses
+
+    @cached_property
+    def resources(self) -> Resources:
+        """Smarter platform resources: ``resources.chatbots``."""
+        from smarter.resources.chatbots import Resources
+
+        return Resources(self._async.resources, self._portal)
+
+    @cached_property
+    def fine_tuning(self) -> FineTuning:
+        """Fine-tuning jobs: ``fine_tuning.jobs``."""
+        from smarter.resources.fine_tuning import FineTuning
+
+        return FineTuning(self._async.fine_tuning, self._portal)
+
+    @cached_property
+    def models(self) -> Models:
+        """LLM endpoints (models): list, get, delete, download."""
+        from smarter.resources.models import Models
+
+        return Models(self._async.models, self._portal)
+
+    @cached_property
+    def files(self) -> Files:
+        """Files for fine-tuning: upload, list, get, content, delete."""
+        from smarter.resources.files import Files
+
+        return Files(self._async.files, self._portal)
+
+    whoami = blocking(AsyncClient.whoami)

@@ -1,0 +1,288 @@
+"""Smarter chatbots: ``resources.chatbots.get(name=)`` and ``chatbot.prompt(message)``.
+
+Servers before the June 2026 rename answer 404 on ``cli/describe/llmclient/`` and
+``cli/prompt/<name>/`` and serve ``cli/describe/chatbot/`` and ``cli/chat/<name>/``
+instead: a 404 on a current route is retried once on its legacy twin, and a chatbot whose
+legacy routes answered keeps using them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from functools import cached_property
+from typing import Any, TypeVar
+
+from smarter._client import Options
+from smarter._config import NOT_GIVEN, NotGiven, TimeoutTypes
+from smarter._exceptions import NotFoundError
+from smarter._sync import Portal, SyncAPIResource, blocking
+from smarter.resources._base import AsyncAPIResource, check_str, path_segment
+from smarter.types.chatbots import ChatbotManifest, ChatbotResponse
+
+__all__ = ["AsyncChatbot", "AsyncChatbots", "AsyncResources", "Chatbot", "Chatbots", "Resources"]
+
+T = TypeVar("T")
+
+
+async def _with_legacy_fallback(
+    current: Callable[[], Awaitable[T]], legacy: Callable[[], Awaitable[T]]
+) -> tuple[T, bool]:
+    """Call the current route, and on a 404 its legacy twin.
+
+    Returns:
+        The result, and whether the legacy route gave it.
+    """
+    try:
+        return await current(), False
+    except NotFoundError as missing:
+        try:
+            return await legacy(), True
+        except NotFoundError as also_missing:
+            # Both 404: the one that speaks JSON (the route exists, the thing does not) says
+            # more than a bare "no such route".
+            raise (
+                also_missing
+                if isinstance(also_missing.body, dict) and not isinstance(missing.body, dict)
+                else missing
+            ) from None
+
+
+class AsyncChatbot:
+    """A chatbot of the Smarter platform, bound to the client that described it.
+
+    It keeps the conversation: the first :meth:`prompt` starts a session, later ones
+    continue it (``new_session=True`` starts over).
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(
+        self, client_resource: AsyncChatbots, manifest: ChatbotManifest, *, uid: str, legacy: bool
+    ) -> None:
+        self._resource = client_resource
+        self.manifest = manifest
+        """The manifest the server described the chatbot with."""
+        self.uid = uid
+        """The id of the session owner sent with every prompt."""
+        self._legacy = legacy
+        self._session_key: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The name of the chatbot."""
+        return self.manifest.name
+
+    @property
+    def description(self) -> str | None:
+        """What the chatbot is for."""
+        return self.manifest.description
+
+    @property
+    def version(self) -> str | None:
+        """The version of its manifest."""
+        return self.manifest.version
+
+    @property
+    def kind(self) -> str:
+        """``"LLMClient"`` on current servers, ``"Chatbot"`` on older ones."""
+        return self.manifest.kind
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """Its configuration, as sent."""
+        return self.manifest.spec
+
+    @property
+    def status(self) -> dict[str, Any]:
+        """What the server reports about it, as sent."""
+        return self.manifest.status
+
+    @property
+    def session_key(self) -> str | None:
+        """The key of the current conversation, once a prompt started one."""
+        return self._session_key
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest, as sent."""
+        return self.manifest.to_dict()
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The manifest as a JSON document."""
+        return self.manifest.to_json(indent)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} kind={self.kind!r}>"
+
+    async def prompt(
+        self,
+        message: str,
+        /,
+        *,
+        new_session: bool = False,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+    ) -> ChatbotResponse:
+        """Send *message* and return the reply (``str(reply)`` is its text).
+
+        Args:
+            message: What to say.
+            new_session: Start a new conversation instead of continuing this one.
+            timeout: This call's timeout, instead of the client's.
+            extra_headers: More headers for this call.
+            extra_query: More query parameters for this call.
+            extra_body: More fields for the JSON body of this call.
+        """
+        start = new_session or self._session_key is None
+        body: dict[str, object] = {"prompt": check_str(message, "message")}
+        if not start:
+            assert self._session_key is not None
+            body["session_key"] = self._session_key
+        client = self._resource._client
+        name = path_segment(self.name, "name")
+
+        def send(route: str) -> Callable[[], Awaitable[ChatbotResponse]]:
+            return lambda: client._call(
+                "POST",
+                f"cli/{route}/{name}/",
+                query={"uid": self.uid, "new_session": start},
+                json_body=body,
+                cast_to=ChatbotResponse,
+                options=Options(timeout, extra_headers, extra_query, extra_body),
+                envelope=True,
+            )
+
+        if self._legacy:
+            reply = await send("chat")()
+        else:
+            reply, self._legacy = await _with_legacy_fallback(send("prompt"), send("chat"))
+        self._session_key = reply.session_key or self._session_key
+        return reply
+
+
+class AsyncChatbots(AsyncAPIResource):
+    """``client.resources.chatbots``."""
+
+    @cached_property
+    def uid(self) -> str:
+        """The session owner id sent with prompts: one per client unless given."""
+        return uuid.uuid4().hex
+
+    async def get(
+        self,
+        *,
+        name: str,
+        uid: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+    ) -> AsyncChatbot:
+        """Describe the chatbot *name* and return it, ready to :meth:`~AsyncChatbot.prompt`.
+
+        Args:
+            name: The chatbot's name.
+            uid: The session owner id to prompt with (default: one per client).
+            timeout: This call's timeout, instead of the client's.
+            extra_headers: More headers for this call.
+            extra_query: More query parameters for this call.
+            extra_body: More fields for the JSON body of this call.
+
+        Raises:
+            NotFoundError: there is no chatbot of that name.
+        """
+        query = {"name": check_str(name, "name")}
+        options = Options(timeout, extra_headers, extra_query, extra_body)
+
+        def describe(kind: str) -> Callable[[], Awaitable[ChatbotManifest]]:
+            return lambda: self._client._call(
+                "POST",
+                f"cli/describe/{kind}/",
+                query=query,
+                cast_to=ChatbotManifest,
+                options=options,
+                envelope=True,
+            )
+
+        manifest, legacy = await _with_legacy_fallback(describe("llmclient"), describe("chatbot"))
+        return AsyncChatbot(self, manifest, uid=uid if uid is not None else self.uid, legacy=legacy)
+
+
+class AsyncResources(AsyncAPIResource):
+    """``client.resources``: the Smarter platform's resources."""
+
+    @cached_property
+    def chatbots(self) -> AsyncChatbots:
+        """Chatbots (LLM clients)."""
+        return AsyncChatbots(self._client)
+
+
+class Chatbot:
+    """A chatbot of the Smarter platform; :meth:`prompt` blocks.
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, chatbot: AsyncChatbot, portal: Portal) -> None:
+        self._async = chatbot
+        self._portal = portal
+
+    manifest = property(lambda self: self._async.manifest, doc="The manifest, as described.")
+    name = property(lambda self: self._async.name, doc="The name of the chatbot.")
+    description = property(lambda self: self._async.description, doc="What it is for.")
+    version = property(lambda self: self._async.version, doc="The version of its manifest.")
+    kind = property(lambda self: self._async.kind, doc='"LLMClient" or "Chatbot".')
+    spec = property(lambda self: self._async.spec, doc="Its configuration, as sent.")
+    status = property(lambda self: self._async.status, doc="Its status, as sent.")
+    uid = property(lambda self: self._async.uid, doc="The session owner id of prompts.")
+    session_key = property(lambda self: self._async.session_key, doc="The conversation key.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest, as sent."""
+        return self._async.to_dict()
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The manifest as a JSON document."""
+        return self._async.to_json(indent)
+
+    def __repr__(self) -> str:
+        return f"<Chatbot {self.name!r} kind={self.kind!r}>"
+
+    prompt = blocking(AsyncChatbot.prompt)
+
+
+class Chatbots(SyncAPIResource[AsyncChatbots]):
+    """``client.resources.chatbots``."""
+
+    def get(
+        self,
+        *,
+        name: str,
+        uid: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+    ) -> Chatbot:
+        """Describe the chatbot *name* and return it, ready to :meth:`~Chatbot.prompt`."""
+        chatbot: AsyncChatbot = self._portal.call(
+            self._async.get,
+            name=name,
+            uid=uid,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        return Chatbot(chatbot, self._portal)
+
+
+class Resources(SyncAPIResource[AsyncResources]):
+    """``client.resources``: the Smarter platform's resources."""
+
+    @cached_property
+    def chatbots(self) -> Chatbots:
+        """Chatbots (LLM clients)."""
+        return Chatbots(self._async.chatbots, self._portal)

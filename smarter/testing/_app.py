@@ -1,0 +1,338 @@
+"""The aiohttp application: routes and the middleware every request goes through.
+
+From the outside in:
+
+1. ``_lifecycle``: gives the request its ``x-request-id``, records it in the request log,
+   and keeps a client that went away from turning into logged tracebacks;
+2. ``_faults``: applies the next scripted fault that matches the request;
+3. ``_auth``: checks the API key (Token, Bearer or Basic);
+4. ``_idempotency``: replays the first 2xx answer of a repeated ``Idempotency-Key``;
+5. ``_errors``: renders errors in the shape of the route's family.
+
+A response hook (``on_response_prepare``) stamps ``x-request-id`` and records the status
+at the moment the headers go out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import dataclasses
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from smarter._version import __version__
+from smarter.testing import _routes_cli, _routes_files, _routes_llm, _routes_openai
+from smarter.testing._faults import Fault
+from smarter.testing._http import (
+    CONTEXT,
+    FAULT,
+    LOG_HANDLE,
+    REQUEST_ID,
+    ApiError,
+    Context,
+    error_body,
+    error_response,
+    family_of,
+    json_response,
+    reason,
+    relative_path,
+)
+from smarter.testing._sse import drain
+from smarter.testing._state import RecordedRequest
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger("smarter.testing")
+
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_IDEMPOTENCY_TTL = 3600.0
+_STREAMING_PATHS = frozenset({"llm/completions-stream"})
+_NO_AUTH_PREFIXES = ("downloads/",)
+
+
+def _path(request: web.Request) -> str:
+    return relative_path(request, request.app[CONTEXT].base_path)
+
+
+def _command(path: str) -> str | None:
+    parts = path.split("/")
+    return parts[1] if len(parts) > 1 and parts[0] == "cli" else None
+
+
+def _failure(request: web.Request, status: int, message: str) -> web.Response:
+    path = _path(request)
+    return error_response(family_of(path), ApiError(status, message), _command(path))
+
+
+async def _abort(request: web.Request) -> web.Response:
+    """Close the connection without an answer; the returned response is never written."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+    return web.Response()
+
+
+async def _drain_body(request: web.Request) -> None:
+    """Read and drop an unread (multipart) body, so that an early answer is read cleanly."""
+    while await request.content.readany():
+        pass
+
+
+@web.middleware
+async def _lifecycle(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    context = request.app[CONTEXT]
+    request[REQUEST_ID] = "req_" + secrets.token_hex(12)
+    # Recorded before the body is read, so that the log keeps the order of arrival.
+    handle = context.log.add(
+        RecordedRequest(
+            method=request.method,
+            path=_path(request),
+            query=request.query,
+            headers=request.headers,
+            body=b"",
+            body_size=0,
+            time=time.monotonic(),
+        )
+    )
+    request[LOG_HANDLE] = handle
+    # Uploads are streamed by their route and never kept whole; only their size is logged.
+    multipart = request.content_type.startswith("multipart/")
+    try:
+        if not multipart and request.body_exists:
+            try:
+                body = await request.read()
+            except web.HTTPRequestEntityTooLarge:
+                return _failure(request, 413, "Request body too large.")
+            context.log.update(handle, body=body, body_size=len(body))
+        return await handler(request)
+    except ConnectionError:
+        # The client went away mid-request: nothing to answer, nothing to log.
+        return await _abort(request)
+    except Exception:
+        logger.exception("reference server: unhandled error on %s %s", request.method, request.path)
+        return _failure(request, 500, "Internal error occurred.")
+    finally:
+        if multipart:
+            context.log.update(handle, body_size=request.content.total_bytes)
+
+
+def _fault_answer(request: web.Request, fault: Fault, status: int) -> web.Response:
+    headers = dict(fault.headers)
+    body = fault.body
+    if body is None:
+        path = _path(request)
+        error = error_body(family_of(path), status, reason(status), command=_command(path))
+        return json_response(error, status=status, headers=headers)
+    if isinstance(body, (str, bytes)):
+        data = body.encode() if isinstance(body, str) else body
+        default_type = "text/plain" if isinstance(body, str) else "application/octet-stream"
+        content_type = fault.content_type or default_type
+    else:
+        data = json.dumps(dict(body)).encode()
+        content_type = fault.content_type or "application/json"
+    headers["Content-Type"] = content_type
+    return web.Response(body=data, status=status, headers=headers)
+
+
+async def _paced(request: web.Request, response: web.Response, fault: Fault) -> web.StreamResponse:
+    """Write a finished answer piece by piece, as ``Fault.chunk_size``/``slow_body`` say."""
+    body = response.body if isinstance(response.body, bytes) else b""
+    headers = {
+        name: value
+        for name, value in response.headers.items()
+        if name.lower() not in ("content-length", "transfer-encoding")
+    }
+    stream = web.StreamResponse(status=response.status, headers=headers)
+    stream.content_length = len(body)
+    await stream.prepare(request)
+    size = fault.chunk_size or max(len(body), 1)
+    context = request.app[CONTEXT]
+    for start in range(0, len(body), size):
+        if start and fault.slow_body > 0:
+            await context.sleep(fault.slow_body)
+        await stream.write(body[start : start + size])
+        await drain(request)
+    await stream.write_eof()
+    return stream
+
+
+@web.middleware
+async def _faults(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    context = request.app[CONTEXT]
+    fault = context.faults.pop(request.method, _path(request))
+    if fault is None:
+        return await handler(request)
+    await context.sleep(fault.delay)
+    if fault.drop == "before":
+        return await _abort(request)
+    response: web.StreamResponse
+    if fault.status is not None:
+        await _drain_body(request)
+        response = _fault_answer(request, fault, fault.status)
+    elif fault.malformed:
+        await _drain_body(request)
+        response = web.Response(
+            body=b'{"id": "malformed", "object": "truncated", "data": [{"a": 1}, {"b',
+            content_type="application/json",
+        )
+    else:
+        request[FAULT] = fault
+        response = await handler(request)
+    if fault.drop == "after":
+        return await _abort(request)
+    if fault.paced and isinstance(response, web.Response) and not response.prepared:
+        return await _paced(request, response, fault)
+    return response
+
+
+def _authorized(header: str, key: str) -> bool:
+    scheme, _, credentials = header.strip().partition(" ")
+    credentials = credentials.strip()
+    scheme = scheme.lower()
+    if scheme in ("token", "bearer"):
+        return hmac.compare_digest(credentials.encode(), key.encode())
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        # The key is the user name; the password (normally empty) is not checked.
+        user = decoded.partition(":")[0]
+        return hmac.compare_digest(user.encode(), key.encode())
+    return False
+
+
+@web.middleware
+async def _auth(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    context = request.app[CONTEXT]
+    if _path(request).startswith(_NO_AUTH_PREFIXES):
+        return await handler(request)
+    header = request.headers.get("Authorization")
+    if header is None or not _authorized(header, context.api_key):
+        await _drain_body(request)
+        message = "Missing API key." if header is None else "Invalid API key."
+        return _failure(request, 401, message)
+    return await handler(request)
+
+
+@dataclasses.dataclass
+class _Remembered:
+    done: asyncio.Future[None]
+    expires: float = 0.0
+    status: int = 0
+    body: bytes = b""
+    content_type: str | None = None
+
+
+IDEMPOTENCY = web.AppKey("smarter_testing_idempotency", dict[tuple[str, str, str], _Remembered])
+
+
+async def _streams(request: web.Request, path: str) -> bool:
+    if path in _STREAMING_PATHS:
+        return True
+    if path != "chat/completions":
+        return False
+    try:
+        body = json.loads(await request.read())
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("stream") is True
+
+
+def _replay(remembered: _Remembered) -> web.Response:
+    response = web.Response(body=remembered.body, status=remembered.status)
+    if remembered.content_type is not None:
+        response.headers["Content-Type"] = remembered.content_type
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@web.middleware
+async def _idempotency(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    key = request.headers.get("Idempotency-Key")
+    path = _path(request)
+    if request.method in ("GET", "HEAD", "OPTIONS") or not key or await _streams(request, path):
+        return await handler(request)
+    store = request.app[IDEMPOTENCY]
+    now = time.monotonic()
+    for slot in [slot for slot, item in store.items() if item.done.done() and item.expires < now]:
+        del store[slot]
+    slot = (request.method, path, key)
+    while (remembered := store.get(slot)) is not None:
+        if remembered.done.done():
+            return _replay(remembered)
+        # A duplicate of a request still in flight: wait for its outcome.
+        await asyncio.shield(remembered.done)
+    remembered = _Remembered(done=asyncio.get_running_loop().create_future())
+    store[slot] = remembered
+    try:
+        response = await handler(request)
+        body = response.body if isinstance(response, web.Response) else None
+        if 200 <= response.status < 300 and isinstance(body, bytes) and not response.prepared:
+            remembered.status = response.status
+            remembered.body = body
+            remembered.content_type = response.headers.get("Content-Type")
+            remembered.expires = time.monotonic() + _IDEMPOTENCY_TTL
+        else:
+            del store[slot]
+    except BaseException:
+        store.pop(slot, None)
+        raise
+    finally:
+        remembered.done.set_result(None)
+    return response
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as error:
+        path = _path(request)
+        return error_response(family_of(path), error, _command(path))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return _failure(request, exc.status, exc.reason)
+
+
+async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+    context = request.app[CONTEXT]
+    response.headers["Server"] = f"smarter-reference/{__version__}"
+    if context.request_ids and REQUEST_ID in request:
+        response.headers["x-request-id"] = request[REQUEST_ID]
+    transport = request.transport
+    if LOG_HANDLE in request and transport is not None and not transport.is_closing():
+        context.log.update(request[LOG_HANDLE], status=response.status)
+
+
+def create_app(context: Context) -> web.Application:
+    """Build the application of one reference server.
+
+    Args:
+        context: The server's settings and memory.
+
+    Returns:
+        The application, with every route of PROTOCOL.md under ``context.base_path``.
+    """
+    app = web.Application(
+        middlewares=[_lifecycle, _faults, _auth, _idempotency, _errors],
+        client_max_size=64 * 1024 * 1024,
+    )
+    app[CONTEXT] = context
+    app[IDEMPOTENCY] = {}
+    base = context.base_path
+    app.add_routes(_routes_llm.routes(base))
+    app.add_routes(_routes_openai.routes(base))
+    app.add_routes(_routes_files.routes(base))
+    app.add_routes(_routes_cli.routes(base, legacy=context.legacy_chatbots))
+    app.on_response_prepare.append(_on_prepare)
+    return app

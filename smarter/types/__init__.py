@@ -1,0 +1,227 @@
+"""The result objects of ``smarter`` and the typed dicts of nested request parameters.
+
+Results are frozen, keyword-only ``attrs`` classes built from response bodies by the one
+converter in :mod:`smarter._converter`. Every result has ``to_dict()`` and ``to_json()``
+(the body as it was received), ``model_fields_set`` (the fields that were present) and, on
+top-level results, ``_request_id``. Unknown fields are kept and readable as attributes;
+unknown enum values stay strings.
+
+The names are imported lazily, one resource module at a time: building an attrs class costs
+about a millisecond, and a program that only lists files should not build forty of them.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from smarter.types._base import BaseModel
+    from smarter.types.chat import (
+        ChatCompletion,
+        ChatCompletionChoice,
+        ChatCompletionChunk,
+        ChatCompletionChunkChoice,
+        ChatCompletionMessage,
+        ChatCompletionMessageParam,
+        ChoiceDelta,
+        CompletionUsage,
+        JSONSchema,
+        ResponseFormat,
+        ResponseFormatJSONObject,
+        ResponseFormatJSONSchema,
+        ResponseFormatText,
+    )
+    from smarter.types.chatbots import ChatbotManifest, ChatbotMetadata, ChatbotResponse
+    from smarter.types.completions import (
+        CompletionOutput,
+        CompletionStreamOutput,
+        CompletionStreamResponse,
+        CompletionSyncResponse,
+        StreamError,
+        StreamErrorContent,
+        TokenOutput,
+    )
+    from smarter.types.files import (
+        DeleteFileResponse,
+        GetFileContentResponse,
+        GetFileResponse,
+        ListFilesResponse,
+        UploadFileResponse,
+    )
+    from smarter.types.fine_tuning import (
+        BatchJobStatus,
+        CancelFineTuneResponse,
+        CreateFineTuneResponse,
+        GetFineTuneEventsResponse,
+        GetFineTuneResponse,
+        Hyperparameters,
+        ListFineTunesResponse,
+        LLMFineTuneEvent,
+    )
+    from smarter.types.models import (
+        DeleteLLMEndpointResponse,
+        GetLLMEndpointResponse,
+        ListLLMEndpointsResponse,
+        LLMInferenceFramework,
+        LLMSource,
+        ModelDownloadRequest,
+        ModelDownloadResponse,
+        ModelEndpointStatus,
+        Quantization,
+    )
+    from smarter.types.responses import (
+        Response,
+        ResponseInputItemParam,
+        ResponseOutputItem,
+        ResponseOutputText,
+        ResponseUsage,
+    )
+    from smarter.types.whoami import WhoAmI, WhoAmIAccount, WhoAmIUser
+
+__all__ = [
+    # the base of every result
+    "BaseModel",
+    # completions
+    "CompletionOutput",
+    "CompletionStreamOutput",
+    "CompletionStreamResponse",
+    "CompletionSyncResponse",
+    "StreamError",
+    "StreamErrorContent",
+    "TokenOutput",
+    # chat completions
+    "ChatCompletion",
+    "ChatCompletionChoice",
+    "ChatCompletionChunk",
+    "ChatCompletionChunkChoice",
+    "ChatCompletionMessage",
+    "ChatCompletionMessageParam",
+    "ChoiceDelta",
+    "CompletionUsage",
+    "JSONSchema",
+    "ResponseFormat",
+    "ResponseFormatJSONObject",
+    "ResponseFormatJSONSchema",
+    "ResponseFormatText",
+    # responses
+    "Response",
+    "ResponseInputItemParam",
+    "ResponseOutputItem",
+    "ResponseOutputText",
+    "ResponseUsage",
+    # chatbots
+    "ChatbotManifest",
+    "ChatbotMetadata",
+    "ChatbotResponse",
+    # fine-tuning
+    "BatchJobStatus",
+    "CancelFineTuneResponse",
+    "CreateFineTuneResponse",
+    "GetFineTuneEventsResponse",
+    "GetFineTuneResponse",
+    "Hyperparameters",
+    "LLMFineTuneEvent",
+    "ListFineTunesResponse",
+    # models
+    "DeleteLLMEndpointResponse",
+    "GetLLMEndpointResponse",
+    "LLMInferenceFramework",
+    "LLMSource",
+    "ListLLMEndpointsResponse",
+    "ModelDownloadRequest",
+    "ModelDownloadResponse",
+    "ModelEndpointStatus",
+    "Quantization",
+    # files
+    "DeleteFileResponse",
+    "GetFileContentResponse",
+    "GetFileResponse",
+    "ListFilesResponse",
+    "UploadFileResponse",
+    # whoami
+    "WhoAmI",
+    "WhoAmIAccount",
+    "WhoAmIUser",
+]
+
+#: The module of each public name (``smarter.types.<module>``).
+_HOMES = {
+    name: f"{__name__}.{module}"
+    for module, names in {
+        "_base": ("BaseModel",),
+        "chat": (
+            "ChatCompletion",
+            "ChatCompletionChoice",
+            "ChatCompletionChunk",
+            "ChatCompletionChunkChoice",
+            "ChatCompletionMessage",
+            "ChatCompletionMessageParam",
+            "ChoiceDelta",
+            "CompletionUsage",
+            "JSONSchema",
+            "ResponseFormat",
+            "ResponseFormatJSONObject",
+            "ResponseFormatJSONSchema",
+            "ResponseFormatText",
+        ),
+        "chatbots": ("ChatbotManifest", "ChatbotMetadata", "ChatbotResponse"),
+        "completions": (
+            "CompletionOutput",
+            "CompletionStreamOutput",
+            "CompletionStreamResponse",
+            "CompletionSyncResponse",
+            "StreamError",
+            "StreamErrorContent",
+            "TokenOutput",
+        ),
+        "files": (
+            "DeleteFileResponse",
+            "GetFileContentResponse",
+            "GetFileResponse",
+            "ListFilesResponse",
+            "UploadFileResponse",
+        ),
+        "fine_tuning": (
+            "BatchJobStatus",
+            "CancelFineTuneResponse",
+            "CreateFineTuneResponse",
+            "GetFineTuneEventsResponse",
+            "GetFineTuneResponse",
+            "Hyperparameters",
+            "LLMFineTuneEvent",
+            "ListFineTunesResponse",
+        ),
+        "models": (
+            "DeleteLLMEndpointResponse",
+            "GetLLMEndpointResponse",
+            "LLMInferenceFramework",
+            "LLMSource",
+            "ListLLMEndpointsResponse",
+            "ModelDownloadRequest",
+            "ModelDownloadResponse",
+            "ModelEndpointStatus",
+            "Quantization",
+        ),
+        "responses": (
+            "Response",
+            "ResponseInputItemParam",
+            "ResponseOutputItem",
+            "ResponseOutputText",
+            "ResponseUsage",
+        ),
+        "whoami": ("WhoAmI", "WhoAmIAccount", "WhoAmIUser"),
+    }.items()
+    for name in names
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

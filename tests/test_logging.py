@@ -1,0 +1,74 @@
+"""SMARTER_LOG: one line per attempt, and never the API key."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from smarter.testing import Fault, ReferenceServer
+
+_SCRIPT = """
+import os, smarter, smarter._retry as r
+r.set_testing(True)
+client = smarter.Client(base_url=os.environ["URL"], api_key=os.environ["KEY"])
+client.whoami()
+try:
+    client.files.get("nope")
+except smarter.NotFoundError:
+    pass
+list(client.completions.stream(model="example-model", prompt="x", max_new_tokens=2))
+client.close()
+"""
+
+
+def _run(server: ReferenceServer, level: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_SCRIPT)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "URL": server.url, "KEY": server.api_key, "SMARTER_LOG": level},
+    )
+    return done.stderr
+
+
+class TestLogging:
+    def test_one_line_per_attempt(self, server: ReferenceServer) -> None:
+        """At info level, each attempt is one line: method, path, status, attempt, delay, id."""
+        server.inject("*", "cli/whoami/", Fault.error(503, retry_after_ms="10"))
+
+        lines = _run(server, "info").splitlines()
+
+        pattern = re.compile(
+            r"\[.* INFO smarter\] (POST|GET) (\S+) -> (\S+) attempt=(\d) delay=(\d+\.\d\d)s "
+            r"request_id=(\S+)$"
+        )
+        parsed = [pattern.match(line) for line in lines]
+        assert all(parsed), lines
+        summary = [(m[2], m[3], m[4], m[5]) for m in parsed if m]
+        assert summary == [
+            ("cli/whoami/", "503", "1", "0.01"),
+            ("cli/whoami/", "200", "2", "0.00"),
+            ("files/nope", "404", "1", "0.00"),
+            ("llm/completions-stream", "200", "1", "0.00"),
+        ]
+        assert all(m[6].startswith("req_") for m in parsed if m)
+
+    def test_debug_never_shows_the_key(self, server: ReferenceServer) -> None:
+        """At debug level the headers are logged with the Authorization redacted."""
+        log = _run(server, "debug")
+
+        assert "<redacted>" in log
+        assert "X-Smarter-RequestId" in log
+        assert server.api_key not in log
+
+    @pytest.mark.parametrize("level", ["", "warning", "nonsense"])
+    def test_off_by_default(self, server: ReferenceServer, level: str) -> None:
+        """Without SMARTER_LOG=info|debug the client logs nothing."""
+        assert _run(server, level) == ""

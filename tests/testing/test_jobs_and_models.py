@@ -1,0 +1,239 @@
+"""Fine-tuning jobs and model endpoints: shapes, status progression, pagination."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+
+from smarter.testing import ReferenceServer
+
+from .conftest import ServerFactory, auth
+
+JOB: dict[str, Any] = {
+    "model": "llama-2-7b",
+    "training_file": "https://example.com/train.csv",
+    "hyperparameters": {"epochs": 1},
+}
+
+
+async def create_job(http: aiohttp.ClientSession, **extra: Any) -> tuple[int, Any]:
+    """Create a fine-tuning job; returns the status and the JSON body."""
+    async with http.post("llm/fine-tunes", json={**JOB, **extra}) as r:
+        return r.status, await r.json()
+
+
+async def get_json(http: aiohttp.ClientSession, path: str, **params: str) -> Any:
+    """GET a route that must answer 200, and return its JSON body."""
+    async with http.get(path, params=params) as r:
+        assert r.status == 200, await r.text()
+        return await r.json()
+
+
+@pytest.fixture
+async def quick(make_server: ServerFactory) -> ReferenceServer:
+    """A server whose fine-tuning jobs move every 50 ms."""
+    return await make_server(job_step=0.05)
+
+
+@pytest.fixture
+async def quick_http(quick: ReferenceServer) -> Any:
+    """A raw session for the quick server."""
+    async with aiohttp.ClientSession(base_url=quick.url, headers=auth(quick)) as session:
+        yield session
+
+
+class TestFineTunes:
+    async def test_progression(
+        self, quick: ReferenceServer, quick_http: aiohttp.ClientSession
+    ) -> None:
+        """A job is PENDING, then RUNNING, then SUCCESS with a fine-tuned model name."""
+        _, created = await create_job(quick_http, suffix="mine")
+        job_id = created["id"]
+        seen = [(await get_json(quick_http, f"llm/fine-tunes/{job_id}"))["status"]]
+        await asyncio.sleep(0.06)
+        seen.append((await get_json(quick_http, f"llm/fine-tunes/{job_id}"))["status"])
+        await asyncio.sleep(0.06)
+        final = await get_json(quick_http, f"llm/fine-tunes/{job_id}")
+        events = await get_json(quick_http, f"llm/fine-tunes/{job_id}/events")
+
+        assert job_id.startswith("ft-")
+        assert seen == ["PENDING", "RUNNING"]
+        assert final == {
+            "id": job_id,
+            "status": "SUCCESS",
+            "fine_tuned_model": f"llama-2-7b:mine-{job_id[-6:]}",
+        }
+        assert len(events["events"]) == 3
+        assert all(
+            e["level"] == "info" and isinstance(e["timestamp"], float) for e in events["events"]
+        )
+
+    async def test_cancel(self, quick: ReferenceServer, quick_http: aiohttp.ClientSession) -> None:
+        """Cancelling a running job succeeds and it stays CANCELLED; a finished job refuses."""
+        _, one = await create_job(quick_http)
+        async with quick_http.put(f"llm/fine-tunes/{one['id']}/cancel") as r:
+            cancelled = await r.json()
+        await asyncio.sleep(0.12)
+        status = (await get_json(quick_http, f"llm/fine-tunes/{one['id']}"))["status"]
+        _, two = await create_job(quick_http)
+        await asyncio.sleep(0.12)
+        async with quick_http.put(f"llm/fine-tunes/{two['id']}/cancel") as r:
+            too_late = await r.json()
+        events = await get_json(quick_http, f"llm/fine-tunes/{one['id']}/events")
+
+        assert cancelled == {"success": True}
+        assert status == "CANCELLED"
+        assert too_late == {"success": False}
+        assert events["events"][-1]["message"] == "Fine-tune job cancelled."
+
+    async def test_uploaded_training_file(
+        self, server: ReferenceServer, http: aiohttp.ClientSession
+    ) -> None:
+        """An uploaded file id is a valid training file; an unknown one is a 400."""
+        form = aiohttp.FormData()
+        form.add_field(
+            "file", b"prompt,response\nhi,there\n", filename="train.csv", content_type="text/csv"
+        )
+        form.add_field("purpose", "fine-tune")
+        async with http.post("files", data=form) as r:
+            file_id = (await r.json())["id"]
+        good, _ = await create_job(http, training_file=file_id)
+        bad, body = await create_job(http, training_file="file-missing")
+
+        assert (good, bad) == (200, 400)
+        assert "file-missing" in body["detail"]
+
+    @pytest.mark.parametrize(
+        ("extra", "field"),
+        [
+            ({"model": None}, "model"),
+            ({"suffix": "x" * 29}, "suffix"),
+            ({"hyperparameters": []}, "hyperparameters"),
+        ],
+    )
+    async def test_validation(
+        self, http: aiohttp.ClientSession, extra: dict[str, Any], field: str
+    ) -> None:
+        """A missing model, a long suffix or non-object hyperparameters are 422s."""
+        status, body = await create_job(http, **extra)
+
+        assert status == 422
+        assert body["detail"][0]["loc"] == ["body", field]
+
+    async def test_unknown_job(self, http: aiohttp.ClientSession) -> None:
+        """An unknown job id is a 404 on get, cancel and events."""
+        statuses = []
+        for method, path in [("GET", ""), ("PUT", "/cancel"), ("GET", "/events")]:
+            async with http.request(method, f"llm/fine-tunes/ft-nope{path}") as r:
+                statuses.append(r.status)
+
+        assert statuses == [404, 404, 404]
+
+
+class TestPagination:
+    async def test_three_pages(self, server: ReferenceServer, http: aiohttp.ClientSession) -> None:
+        """Five jobs with limit=2 make three pages in creation order, the last cursor null."""
+        ids = [(await create_job(http))[1]["id"] for _ in range(5)]
+        pages = []
+        params = {"limit": "2"}
+        while True:
+            page = await get_json(http, "llm/fine-tunes", **params)
+            pages.append([job["id"] for job in page["jobs"]])
+            if page["next_cursor"] is None:
+                break
+            params = {"limit": "2", "after": page["next_cursor"]}
+
+        assert pages == [ids[0:2], ids[2:4], ids[4:5]]
+
+    async def test_cursor_survives_deletion(self, make_server: ServerFactory) -> None:
+        """A cursor stays valid when the item it points at is deleted."""
+        server = await make_server(models=["a", "b", "c"])
+        async with aiohttp.ClientSession(base_url=server.url, headers=auth(server)) as http:
+            page = await get_json(http, "llm/model-endpoints", limit="2")
+            async with http.delete("llm/model-endpoints/a") as r:
+                assert r.status == 200
+            rest = await get_json(http, "llm/model-endpoints", limit="2", after=page["next_cursor"])
+
+        assert [e["name"] for e in page["model_endpoints"]] == ["example-model", "a"]
+        assert [e["name"] for e in rest["model_endpoints"]] == ["b", "c"]
+
+    @pytest.mark.parametrize(
+        ("param", "value", "status"),
+        [
+            ("limit", "0", 422),
+            ("limit", "101", 422),
+            ("limit", "x", 422),
+            ("after", "garbage!", 400),
+            ("after", "ZmlsZXM6MQ", 400),  # a cursor of the files list
+        ],
+    )
+    async def test_bad_query(
+        self, http: aiohttp.ClientSession, param: str, value: str, status: int
+    ) -> None:
+        """A limit outside 1..100 is a 422; a garbled cursor or one of another list is a 400."""
+        async with http.get("llm/fine-tunes", params={param: value}) as r:
+            assert r.status == status
+
+    async def test_unpaginated(self, make_server: ServerFactory) -> None:
+        """paginate=False lists every item and no next_cursor key."""
+        server = await make_server(paginate=False, models=[f"m{i}" for i in range(30)])
+        async with aiohttp.ClientSession(base_url=server.url, headers=auth(server)) as http:
+            body = await get_json(http, "llm/model-endpoints", limit="2")
+
+        assert list(body) == ["model_endpoints"]
+        assert len(body["model_endpoints"]) == 31
+
+
+class TestModels:
+    async def test_get(self, http: aiohttp.ClientSession) -> None:
+        """example-model has the LLM Engine endpoint shape, with the _image_tag spelling."""
+        endpoint = await get_json(http, "llm/model-endpoints/example-model")
+
+        assert endpoint["name"] == "example-model"
+        assert endpoint["id"].startswith("end_")
+        assert (endpoint["source"], endpoint["inference_framework"], endpoint["status"]) == (
+            "hugging_face", "vllm", "READY",
+        )  # fmt: skip
+        assert endpoint["inference_framework_image_tag"] == "0.6.3"
+        assert (endpoint["num_shards"], endpoint["quantize"]) == (1, None)
+        assert endpoint["spec"]["endpoint_type"] == "streaming"
+
+    async def test_list_filter(self, make_server: ServerFactory) -> None:
+        """name= filters the list; extra models given as mappings override fields."""
+        server = await make_server(
+            models=[{"name": "big", "status": "UPDATE_PENDING", "num_shards": 4}]
+        )
+        async with aiohttp.ClientSession(base_url=server.url, headers=auth(server)) as http:
+            body = await get_json(http, "llm/model-endpoints", name="big")
+
+        assert [(e["name"], e["status"], e["num_shards"]) for e in body["model_endpoints"]] == [
+            ("big", "UPDATE_PENDING", 4)
+        ]
+
+    async def test_delete(self, server: ReferenceServer, http: aiohttp.ClientSession) -> None:
+        """DELETE removes an endpoint; it is a 404 afterwards."""
+        async with http.delete("llm/model-endpoints/example-model") as r:
+            deleted = await r.json()
+        async with http.get("llm/model-endpoints/example-model") as r:
+            after = r.status
+
+        assert deleted == {"deleted": True}
+        assert after == 404
+        assert server.state.endpoints == {}
+
+    async def test_download(self, server: ReferenceServer, http: aiohttp.ClientSession) -> None:
+        """Download URLs point under the server and serve bytes; an unknown model is a 404."""
+        body = {"model_name": "example-model", "download_format": "hugging_face"}
+        async with http.post("llm/model-endpoints/download", json=body) as r:
+            urls = (await r.json())["urls"]
+        async with aiohttp.ClientSession() as bare, bare.get(urls["config.json"]) as r:
+            fetched = (r.status, len(await r.read()))
+        async with http.post("llm/model-endpoints/download", json={"model_name": "nope"}) as r:
+            missing = r.status
+
+        assert urls["model.safetensors"] == f"{server.url}downloads/example-model/model.safetensors"
+        assert fetched == (200, 1024)
+        assert missing == 404
