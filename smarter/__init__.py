@@ -39,7 +39,6 @@ Smarter = Client
 AsyncSmarter = AsyncClient
 
 __all__ = [
-    "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
@@ -57,6 +56,7 @@ __all__ = [
     "HTTPResponse",
     "IncompleteStreamError",
     "InternalServerError",
+    "NOT_GIVEN",
     "NotFoundError",
     "NotGiven",
     "PermissionDeniedError",

@@ -20,6 +20,7 @@ The models in :mod:`smarter.types` are plain data; the wire policy lives here:
 
 from __future__ import annotations
 
+import contextlib
 import types
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, Union, get_args, get_origin
@@ -109,11 +110,9 @@ def fields_set(obj: BaseModel) -> frozenset[str]:
 
 def _is_default(field: attrs.Attribute[Any], value: Any) -> bool:
     default: Any = field.default
-    if default is attrs.NOTHING:
-        return False
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]  # a function in the stubs
         default = default.factory()
-    return bool(value == default)
+    return default is not attrs.NOTHING and bool(value == default)
 
 
 # -- strict scalars and open enums ---------------------------------------------------------
@@ -140,6 +139,19 @@ def _structure_str(value: Any, _: Any) -> str:
 
 def _structure_int(value: Any, _: Any) -> int:
     if isinstance(value, int) and value.__class__ is not bool:
+        return value
+    raise _mismatch("int", value)
+
+
+# `str | None` and `int | None` are most of the optional fields: one call each, not two.
+def _structure_optional_str(value: Any, _: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise _mismatch("str", value)
+
+
+def _structure_optional_int(value: Any, _: Any) -> int | None:
+    if value is None or (isinstance(value, int) and value.__class__ is not bool):
         return value
     raise _mismatch("int", value)
 
@@ -231,6 +243,10 @@ def _union_factory(tp: Any, conv: cattrs.Converter) -> Hook:
         raise cattrs.StructureHandlerNotFoundError(f"Unsupported union {tp}", tp)
     if types.NoneType not in args:
         return lambda value, _: inner(value, other)
+    if inner is _structure_str:
+        return _structure_optional_str
+    if inner is _structure_int:
+        return _structure_optional_int
 
     def structure_optional(value: Any, _: Any) -> Any:
         return None if value is None else inner(value, other)
@@ -299,6 +315,8 @@ def _make_converter() -> cattrs.Converter:
 
 
 _converter = _make_converter()
+# The structure function of each result class, so that a call skips cattrs' dispatch.
+_HOOKS: dict[Any, Hook] = {}
 
 
 # -- the entry points ----------------------------------------------------------------------
@@ -317,9 +335,15 @@ def structure(data: Any, cls: type[T], *, request_id: str | None = None) -> T:
             of the first field that does not.
     """
     try:
-        obj = _converter.structure(data, cls)
+        hook = _HOOKS[cls]
+    except KeyError:  # the first call for this class (or an unhashable type)
+        hook = _converter.get_structure_hook(cls)
+        with contextlib.suppress(TypeError):
+            _HOOKS[cls] = hook
+    try:
+        obj: T = hook(data, cls)
     except Exception as exc:
-        raise _validation_error(data, cls, exc, request_id) from exc
+        raise _invalid(data, cls, exc, request_id) from exc
     if request_id is not None:
         _set_request_id(obj, request_id)
     return obj
@@ -345,9 +369,9 @@ def set_request_id(obj: Any, request_id: str | None) -> None:
 # -- naming the failing field --------------------------------------------------------------
 
 
-def _validation_error(data: Any, tp: Any, exc: Exception, request_id: str | None) -> Any:
+def _invalid(data: Any, tp: Any, exc: Exception, rid: str | None) -> APIResponseValidationError:
     where = _explain(data, tp, "$") or f"$: {exc!r}"
-    return APIResponseValidationError(f"{_name(tp)}: {where}", body=data, request_id=request_id)
+    return APIResponseValidationError(f"{_name(tp)}: {where}", body=data, request_id=rid)
 
 
 def _name(tp: Any) -> str:
@@ -358,9 +382,9 @@ def _name(tp: Any) -> str:
 
 
 def _child(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if key.isidentifier() else f"{path}[{key!r}]"
+    if isinstance(key, str) and key.isidentifier():
+        return f"{path}.{key}"
+    return f"{path}[{key!r}]"
 
 
 def _explain(value: Any, tp: Any, path: str) -> str | None:

@@ -34,6 +34,9 @@ class AsyncPage(Generic[T]):
         self.data: list[T] = items(body)
         """The items of this page."""
         self._fetch = fetch
+        # The cursors that led to this page: a server that hands out a cursor twice would
+        # otherwise make every walk over the pages (async or sync) loop forever.
+        self._seen: frozenset[str] = frozenset()
 
     @property
     def next_cursor(self) -> str | None:
@@ -55,26 +58,25 @@ class AsyncPage(Generic[T]):
 
         Raises:
             SmarterError: this is the last page (check :meth:`has_next_page` first).
+            APIError: the server gave a cursor that already led to an earlier page.
         """
         cursor = self.next_cursor
         if cursor is None:
             raise SmarterError("There is no next page: check has_next_page() first.")
-        return await self._fetch(cursor)
+        if cursor in self._seen:
+            raise APIError(f"The server returned the page cursor {cursor!r} twice.")
+        page = await self._fetch(cursor)
+        page._seen = self._seen | {cursor}
+        return page
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
         """This page, then every later page, fetched as the iteration reaches it."""
         page: AsyncPage[T] = self
-        seen: set[str] = set()
         while True:
             yield page
-            cursor = page.next_cursor
-            if cursor is None:
+            if not page.has_next_page():
                 return
-            if cursor in seen:
-                # A server that hands out a cursor twice would otherwise loop forever.
-                raise APIError(f"The server returned the page cursor {cursor!r} twice.")
-            seen.add(cursor)
-            page = await page._fetch(cursor)
+            page = await page.get_next_page()
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.iter_pages():

@@ -8,7 +8,7 @@ URL, other 4xx, or an answer whose ``Retry-After`` asks for more than 120 s.
 How long to wait: ``retry-after-ms``, else ``Retry-After`` (seconds or an HTTP-date), slept
 exactly when 0 < hint <= 120 s; else ``min(0.5 * 2**n, 8.0) * (1 - 0.25 * random())``.
 
-This is the only module that imports tenacity.
+This is the only module that imports tenacity, and only once a call is retried.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Final, TypeVar
-
-import tenacity
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from smarter._exceptions import APIConnectionError, APIError, APIStatusError
 from smarter._logging import log_retry
+
+if TYPE_CHECKING:
+    import tenacity
 
 __all__ = [
     "MAX_RETRY_AFTER",
@@ -148,15 +149,14 @@ def retry_delay(exc: BaseException, retries_taken: int) -> float:
     return backoff(retries_taken)
 
 
-class _Wait(tenacity.wait.wait_base):
-    def __init__(self, offset: int) -> None:
-        self._offset = offset
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+def _wait(offset: int) -> Callable[[tenacity.RetryCallState], float]:
+    def wait(retry_state: tenacity.RetryCallState) -> float:
         outcome = retry_state.outcome
         exc = outcome.exception() if outcome is not None else None
-        retries_taken = self._offset + retry_state.attempt_number - 1
+        retries_taken = offset + retry_state.attempt_number - 1
         return retry_delay(exc, retries_taken) if exc is not None else 0.0
+
+    return wait
 
 
 async def run_with_retries(
@@ -189,9 +189,13 @@ async def run_with_retries(
         try:
             return await attempt(retries_taken)
         except APIError as exc:
-            if retries_taken >= max_retries or not should_retry(exc):
-                raise
             first_error = exc
+    if retries_taken >= max_retries or not should_retry(first_error):
+        raise first_error
+    # Imported on the first retry, not with the package: tenacity (and tornado, which it
+    # imports when installed) is a fifth of `import smarter` otherwise.
+    import tenacity
+
     offset = retries_taken
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
@@ -202,7 +206,7 @@ async def run_with_retries(
 
     retrying = tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(max_retries - offset + 1),
-        wait=_Wait(offset),
+        wait=_wait(offset),
         retry=tenacity.retry_if_exception(should_retry),
         before_sleep=before_sleep,
         sleep=_sleep,

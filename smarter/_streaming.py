@@ -41,6 +41,12 @@ __all__ = ["AsyncStream", "InStreamError", "StreamKind"]
 
 T = TypeVar("T")
 
+# After the final event the server ends the body at once; the connection goes back to the
+# pool only once that end has been read. How long, and how many trailing bytes, to wait for
+# it before closing the connection instead.
+_DRAIN_TIMEOUT = 0.5
+_DRAIN_LIMIT = 64 * 1024
+
 
 class InStreamError(Exception):
     """Raised by a :class:`StreamKind` for an error event; the stream gives it its class."""
@@ -138,6 +144,8 @@ class AsyncStream(Generic[T]):
         if not self._queue:
             try:
                 await self._fill()
+                if not self._queue:
+                    await self._drain()
             except BaseException:
                 self._release()
                 raise
@@ -338,7 +346,11 @@ class AsyncStream(Generic[T]):
                 exc.response = self._head
                 exc.request_id = request_id
                 self._pending = exc
+                # The server goes on as if nothing were wrong: close rather than drain.
                 self._finish()
+                response, self._response = self._response, None
+                if response is not None:
+                    response.close()
                 return
             if item is not None:
                 self._queue.append(item)
@@ -347,7 +359,29 @@ class AsyncStream(Generic[T]):
                 return
 
     def _finish(self) -> None:
+        # The final event (or an error event) arrived: nothing more is decoded. The response
+        # stays open until the caller has taken every queued chunk, then _drain() reads the
+        # end of the body so that the connection is reused rather than closed.
         self._done = True
+
+    async def _drain(self) -> None:
+        """Read what follows the final event (normally just the body's end), then release.
+
+        A connection whose body was read to its end goes back to the pool; one that still
+        has bytes coming after ``_DRAIN_TIMEOUT`` or ``_DRAIN_LIMIT`` is closed.
+        """
         response, self._response = self._response, None
-        if response is not None:
+        if response is None:
+            return
+
+        async def read_to_end() -> None:
+            left = _DRAIN_LIMIT
+            while left > 0 and (data := await response.read_chunk()):
+                left -= len(data)
+
+        try:
+            await asyncio.wait_for(read_to_end(), _DRAIN_TIMEOUT)
+        except (APIConnectionError, asyncio.TimeoutError):
+            pass  # closed below: the connection is not reused
+        finally:
             response.close()

@@ -24,6 +24,7 @@ import aiohttp
 import aiohttp.abc
 import aiohttp.payload
 import yarl
+from aiohttp.helpers import get_env_proxy_for_url
 
 from smarter._config import Timeout
 from smarter._exceptions import APIConnectionError, APITimeoutError, SmarterError
@@ -41,6 +42,7 @@ SessionFactory = Callable[[], aiohttp.ClientSession]
 Body = bytes | MultipartForm | None
 
 _READ_SIZE = 256 * 1024
+_NO_PROXY: tuple[None, None] = (None, None)
 _TRANSPORT_ERRORS = (aiohttp.ClientError, OSError, asyncio.TimeoutError, TimeoutError)
 
 
@@ -118,7 +120,7 @@ class _FormPayload(aiohttp.payload.Payload):
         else:
             loop = asyncio.get_running_loop()
             if upload.path is not None:
-                stream: IO[bytes] = await loop.run_in_executor(None, open, upload.path, "rb")
+                stream: IO[bytes] = await _open_off_loop(loop, upload.path)
             else:
                 assert upload.stream is not None
                 stream = upload.stream
@@ -131,6 +133,29 @@ class _FormPayload(aiohttp.payload.Payload):
                 if upload.path is not None:
                     stream.close()
         await writer.write(self._form.tail)
+
+
+def _close_opened(opening: asyncio.Future[Any]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result().close()
+
+
+async def _open_off_loop(loop: asyncio.AbstractEventLoop, path: str) -> IO[bytes]:
+    """Open a file in the executor; if cancelled meanwhile, close it once it is open."""
+    opening: asyncio.Future[IO[bytes]] = loop.run_in_executor(None, open, path, "rb")
+    try:
+        return await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        # The worker thread opens the file whatever happens here: nobody else would close it.
+        opening.add_done_callback(_close_opened)
+        raise
+
+
+def _env_proxy(url: yarl.URL) -> tuple[Any, aiohttp.BasicAuth | None]:
+    try:
+        return get_env_proxy_for_url(url)
+    except LookupError:  # no proxy for this scheme, or NO_PROXY names the host
+        return _NO_PROXY
 
 
 def _aiohttp_body(body: Body) -> bytes | aiohttp.payload.Payload | None:
@@ -226,6 +251,11 @@ class Transport:
         if http_session is not None and not isinstance(http_session, aiohttp.ClientSession):
             raise TypeError("http_session must be an aiohttp.ClientSession")
         self._proxy = proxy
+        # HTTP(S)_PROXY / NO_PROXY as aiohttp's trust_env reads them, looked up once per
+        # scheme and host (see _proxy_for); only for the sessions this transport makes.
+        self._env_proxies: dict[tuple[str, str | None], tuple[Any, Any]] | None = (
+            {} if proxy is None and http_session is None and session_factory is None else None
+        )
         self._ssl: _ssl.SSLContext | bool = True if ssl is None else ssl
         self._limit = connection_limit
         self._factory = session_factory
@@ -240,15 +270,38 @@ class Transport:
             session = self._factory()
             if not isinstance(session, aiohttp.ClientSession):
                 raise TypeError("session_factory must return an aiohttp.ClientSession")
-            return session
-        connector = aiohttp.TCPConnector(limit=self._limit, ssl=self._ssl)
-        return aiohttp.ClientSession(
-            connector=connector,
-            # An API client has no use for cookies, and a jar costs time on every response.
-            cookie_jar=aiohttp.DummyCookieJar(),
-            # Honour HTTP(S)_PROXY / NO_PROXY and ~/.netrc like requests and httpx do.
-            trust_env=True,
-        )
+        else:
+            connector = aiohttp.TCPConnector(limit=self._limit, ssl=self._ssl)
+            session = aiohttp.ClientSession(
+                connector=connector,
+                # An API client has no use for cookies; a jar costs time on every response.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                # No trust_env: it costs two thread hand-offs per request (a ~/.netrc read
+                # and a proxy lookup), and a ~/.netrc entry for the API host would clash with
+                # our Authorization header. The proxy environment is honoured by _proxy_for.
+            )
+        # aiohttp would resend a GET, PUT or DELETE whose connection dropped once more on its
+        # own, outside max_retries and without backoff: retries are the policy's business.
+        session._retry_connection = False  # as aiohttp's own test_utils do
+        return session
+
+    def _known_proxy(self, url: yarl.URL) -> tuple[Any, aiohttp.BasicAuth | None] | None:
+        """The proxy of a request and its credentials, or None when still to be looked up."""
+        cache = self._env_proxies
+        if cache is None:
+            return self._proxy, None
+        return cache.get((url.scheme, url.host))
+
+    async def _proxy_for(self, url: yarl.URL) -> tuple[Any, aiohttp.BasicAuth | None]:
+        """The proxy of a request: ``proxy=``, else the environment's (see _known_proxy)."""
+        found = self._known_proxy(url)
+        if found is None:
+            # What trust_env did on every request, now once per host: off the loop, since
+            # the lookup may read ~/.netrc for the proxy's credentials.
+            found = await asyncio.to_thread(_env_proxy, url)
+            assert self._env_proxies is not None
+            self._env_proxies[(url.scheme, url.host)] = found
+        return found
 
     def session(self) -> aiohttp.ClientSession:
         """The session, opened on first use on the running loop."""
@@ -273,8 +326,8 @@ class Transport:
         connector = session.connector if session is not None else None
         if connector is None:
             return 0
-        # aiohttp keeps no public count; these two private maps hold every live connection.
-        busy = sum(len(v) for v in getattr(connector, "_acquired_per_host", {}).values())
+        # aiohttp keeps no public count: these two private collections hold every live one.
+        busy = len(getattr(connector, "_acquired", ()))
         idle = sum(len(v) for v in getattr(connector, "_conns", {}).values())
         return busy + idle
 
@@ -291,13 +344,16 @@ class Transport:
         """Send one attempt and read its whole answer, whatever the status."""
         session = self.session()
         try:
+            # A coroutine per request costs more than the dict lookup that usually answers.
+            proxy, proxy_auth = self._known_proxy(url) or await self._proxy_for(url)
             async with session.request(
                 method,
                 url,
                 headers=headers,
                 data=_aiohttp_body(body),
                 timeout=_client_timeout(timeout, False),
-                proxy=self._proxy,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             ) as response:
                 content = await _read_all(response)
                 return _finished(method, response, content, request_id)
@@ -317,6 +373,7 @@ class Transport:
         """Send one attempt and return as soon as the headers are in."""
         session = self.session()
         try:
+            proxy, proxy_auth = await self._proxy_for(url)
             async with _deadline(timeout.total):
                 response = await session.request(
                     method,
@@ -324,7 +381,8 @@ class Transport:
                     headers=headers,
                     data=_aiohttp_body(body),
                     timeout=_client_timeout(timeout, True),
-                    proxy=self._proxy,
+                    proxy=proxy,
+                    proxy_auth=proxy_auth,
                 )
         except _TRANSPORT_ERRORS as exc:
             _raise(exc, request_id)

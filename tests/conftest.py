@@ -69,3 +69,76 @@ def kind(request: pytest.FixtureRequest) -> str:
 def client(kind: str, make_client: Callable[..., AnyClient]) -> AnyClient:
     """A client of the parametrised kind, bound to the server."""
     return make_client(kind)
+
+
+# -- resource discipline: nothing a test opened may outlive the session ---------------------
+#
+# Appended by the reliability suite (issue 7). At the end of the run every client must be
+# closed: no `smarter-loop-*` or reference-server thread alive, no socket the suite opened
+# still open (/proc/self/fd), no event loop left open, no asyncio task pending, no aiohttp
+# session unclosed. A leak fails the run as an error in the teardown of the last test.
+
+
+def _open_sockets() -> set[str]:
+    """The sockets this process holds open (``socket:[inode]``), where /proc says so."""
+    found: set[str] = set()
+    fd_dir = "/proc/self/fd"
+    if not os.path.isdir(fd_dir):
+        return found
+    for name in os.listdir(fd_dir):
+        try:
+            target = os.readlink(os.path.join(fd_dir, name))
+        except OSError:
+            continue
+        if target.startswith("socket:"):
+            found.add(target)
+    return found
+
+
+def _leaks(sockets_before: set[str]) -> list[str]:
+    """What the suite left behind, in words (empty when nothing leaked)."""
+    import asyncio
+    import gc
+    import threading
+
+    import aiohttp
+
+    gc.collect()
+    problems: list[str] = []
+    threads = [
+        t.name
+        for t in threading.enumerate()
+        if t.name.startswith(("smarter-loop-", "smarter-reference-server"))
+    ]
+    if threads:
+        problems.append(f"threads still alive: {threads}")
+    sockets = sorted(_open_sockets() - sockets_before)
+    if sockets:
+        problems.append(f"{len(sockets)} socket(s) still open: {sockets[:10]}")
+    objects = gc.get_objects()
+    tasks = [o for o in objects if isinstance(o, asyncio.Task) and not o.done()]
+    if tasks:
+        problems.append(f"{len(tasks)} asyncio task(s) pending: {tasks[:5]}")
+    loops = [o for o in objects if isinstance(o, asyncio.AbstractEventLoop) and not o.is_closed()]
+    if loops:
+        problems.append(f"{len(loops)} event loop(s) left open: {loops[:5]}")
+    sessions = [o for o in objects if isinstance(o, aiohttp.ClientSession) and not o.closed]
+    if sessions:
+        problems.append(f"{len(sessions)} aiohttp session(s) left open")
+    return problems
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_leaks_at_session_end() -> Iterator[None]:
+    """After the whole suite: no thread, socket, loop, task or session left by a client."""
+    import time
+
+    before = _open_sockets()
+    yield
+    # Closed clients join their threads and the loop sees closed sockets a moment later.
+    deadline = time.monotonic() + 5.0
+    problems = _leaks(before)
+    while problems and time.monotonic() < deadline:
+        time.sleep(0.1)
+        problems = _leaks(before)
+    assert not problems, "resources leaked by the test suite: " + "; ".join(problems)

@@ -88,7 +88,7 @@ class TestConstruction:
     @pytest.mark.parametrize("bad", [-1, 0, float("nan"), "10"])
     def test_bad_timeout(self, bad: object) -> None:
         """Negative, zero, NaN or non-numeric timeouts are refused."""
-        with pytest.raises((TypeError, ValueError), match="[Tt]imeout"):
+        with pytest.raises((TypeError, ValueError), match=r"[Tt]imeout"):
             smarter.AsyncClient(api_key="k", timeout=bad)  # type: ignore[arg-type]
 
     def test_bad_auth_scheme(self) -> None:
@@ -231,7 +231,9 @@ class TestHeaders:
 
     async def test_extra_body(self, client: AnyClient, server: ReferenceServer) -> None:
         """extra_body adds fields to the JSON body."""
-        await run(client.completions.create(model="example-model", prompt="hi", extra_body={"x": 1}))
+        await run(
+            client.completions.create(model="example-model", prompt="hi", extra_body={"x": 1})
+        )
 
         assert b'"x":1' in server.requests[-1].body
 

@@ -49,9 +49,7 @@ class TestErrorMessage:
         """Shape 4: FastAPI 422 details, their messages joined by '; '."""
         detail = [{"loc": ["body", "x"], "msg": m, "type": "value_error"} for m in messages]
 
-        assert error_message(422, json.dumps({"detail": detail}).encode())[0] == "; ".join(
-            messages
-        )
+        assert error_message(422, json.dumps({"detail": detail}).encode())[0] == "; ".join(messages)
 
     @given(texts)
     def test_message_shape(self, message: str) -> None:

@@ -81,8 +81,20 @@ class TestBackoff:
 class TestShouldRetry:
     @pytest.mark.parametrize(
         ("status", "expected"),
-        [(400, False), (401, False), (403, False), (404, False), (422, False), (408, True),
-         (409, True), (429, True), (500, True), (502, True), (503, True), (504, True)],
+        [
+            (400, False),
+            (401, False),
+            (403, False),
+            (404, False),
+            (422, False),
+            (408, True),
+            (409, True),
+            (429, True),
+            (500, True),
+            (502, True),
+            (503, True),
+            (504, True),
+        ],
     )
     def test_statuses(self, status: int, expected: bool) -> None:
         """408, 409, 429 and 5xx are retried; other 4xx are not."""
@@ -225,9 +237,7 @@ class TestAgainstTheServer:
         (delay,) = _retry.testing_delays()
         assert 28 <= delay <= 30
 
-    async def test_real_sleep_is_the_hint(
-        self, client: AnyClient, server: ReferenceServer
-    ) -> None:
+    async def test_real_sleep_is_the_hint(self, client: AnyClient, server: ReferenceServer) -> None:
         """With real sleeping, the retry comes no sooner than retry-after-ms asked."""
         _retry.set_testing(False)
         server.inject("*", "cli/whoami/", Fault.error(503, retry_after_ms="300"))

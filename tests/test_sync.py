@@ -25,7 +25,9 @@ def _loop_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("smarter-loop-")]
 
 
-def _run_script(script: str, server: ReferenceServer, **env: str) -> subprocess.CompletedProcess[str]:
+def _run_script(
+    script: str, server: ReferenceServer, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(script)],
         capture_output=True,
@@ -70,7 +72,7 @@ class TestLoopThread:
                 try:
                     for _ in range(20):
                         results.append(client.whoami().environment or "")
-                except BaseException as exc:  # noqa: BLE001 (reported by the assertion)
+                except BaseException as exc:
                     errors.append(exc)
 
             threads = [threading.Thread(target=work) for _ in range(16)]

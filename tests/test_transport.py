@@ -131,7 +131,9 @@ class TestPool:
             assert client._transport.connection_count <= 3
         assert len({r.headers["X-Smarter-RequestId"] for r in server.requests}) == 12
 
-    async def test_no_sleep_switch_records(self, client: AnyClient, server: ReferenceServer) -> None:
+    async def test_no_sleep_switch_records(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
         """The test switch records delays instead of sleeping them."""
         server.inject("*", "cli/whoami/", Fault.error(503, retry_after="60"))
         start = time.monotonic()

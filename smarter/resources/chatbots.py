@@ -8,6 +8,7 @@ legacy routes answered keeps using them.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cached_property
@@ -26,9 +27,14 @@ T = TypeVar("T")
 
 
 async def _with_legacy_fallback(
-    current: Callable[[], Awaitable[T]], legacy: Callable[[], Awaitable[T]]
+    current: Callable[[], Awaitable[T]], legacy: Callable[[], Awaitable[T]], name: str
 ) -> tuple[T, bool]:
     """Call the current route, and on a 404 its legacy twin.
+
+    Args:
+        current: Calls the current route.
+        legacy: Calls its legacy twin.
+        name: The chatbot's name, to tell "no such chatbot" from "no such route".
 
     Returns:
         The result, and whether the legacy route gave it.
@@ -39,13 +45,24 @@ async def _with_legacy_fallback(
         try:
             return await legacy(), True
         except NotFoundError as also_missing:
-            # Both 404: the one that speaks JSON (the route exists, the thing does not) says
-            # more than a bare "no such route".
-            raise (
-                also_missing
-                if isinstance(also_missing.body, dict) and not isinstance(missing.body, dict)
-                else missing
-            ) from None
+            raise _more_telling(missing, also_missing, name) from None
+
+
+def _more_telling(current: NotFoundError, legacy: NotFoundError, name: str) -> NotFoundError:
+    """Of two 404s, the one about the chatbot rather than about the route.
+
+    The route that exists says it has no chatbot of that name; the one that does not exist
+    says nothing about the name ("Not Found", "Unknown kind 'llmclient'"), in JSON or not.
+    """
+    named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+    for error in (current, legacy):
+        if named.search(error.message):
+            return error
+    # Neither names it: the one that speaks JSON (the route exists) says more than a bare
+    # "no such route" page.
+    if isinstance(legacy.body, dict) and not isinstance(current.body, dict):
+        return legacy
+    return current
 
 
 class AsyncChatbot:
@@ -58,7 +75,13 @@ class AsyncChatbot:
     """
 
     def __init__(
-        self, client_resource: AsyncChatbots, manifest: ChatbotManifest, *, uid: str, legacy: bool
+        self,
+        client_resource: AsyncChatbots,
+        manifest: ChatbotManifest,
+        *,
+        uid: str,
+        legacy: bool,
+        session_key: str | None = None,
     ) -> None:
         self._resource = client_resource
         self.manifest = manifest
@@ -66,7 +89,7 @@ class AsyncChatbot:
         self.uid = uid
         """The id of the session owner sent with every prompt."""
         self._legacy = legacy
-        self._session_key: str | None = None
+        self._session_key = session_key
 
     @property
     def name(self) -> str:
@@ -157,7 +180,9 @@ class AsyncChatbot:
         if self._legacy:
             reply = await send("chat")()
         else:
-            reply, self._legacy = await _with_legacy_fallback(send("prompt"), send("chat"))
+            reply, self._legacy = await _with_legacy_fallback(
+                send("prompt"), send("chat"), self.name
+            )
         self._session_key = reply.session_key or self._session_key
         return reply
 
@@ -175,6 +200,7 @@ class AsyncChatbots(AsyncAPIResource):
         *,
         name: str,
         uid: str | None = None,
+        session_key: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -185,6 +211,8 @@ class AsyncChatbots(AsyncAPIResource):
         Args:
             name: The chatbot's name.
             uid: The session owner id to prompt with (default: one per client).
+            session_key: A conversation to continue (an earlier reply's ``session_key``,
+                sent with the same *uid*); default: the first prompt starts a new one.
             timeout: This call's timeout, instead of the client's.
             extra_headers: More headers for this call.
             extra_query: More query parameters for this call.
@@ -206,8 +234,16 @@ class AsyncChatbots(AsyncAPIResource):
                 envelope=True,
             )
 
-        manifest, legacy = await _with_legacy_fallback(describe("llmclient"), describe("chatbot"))
-        return AsyncChatbot(self, manifest, uid=uid if uid is not None else self.uid, legacy=legacy)
+        manifest, legacy = await _with_legacy_fallback(
+            describe("llmclient"), describe("chatbot"), name
+        )
+        return AsyncChatbot(
+            self,
+            manifest,
+            uid=uid if uid is not None else self.uid,
+            legacy=legacy,
+            session_key=None if session_key is None else check_str(session_key, "session_key"),
+        )
 
 
 class AsyncResources(AsyncAPIResource):
@@ -256,11 +292,17 @@ class Chatbot:
 class Chatbots(SyncAPIResource[AsyncChatbots]):
     """``client.resources.chatbots``."""
 
+    @property
+    def uid(self) -> str:
+        """The session owner id sent with prompts: one per client unless given."""
+        return self._async.uid
+
     def get(
         self,
         *,
         name: str,
         uid: str | None = None,
+        session_key: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -271,6 +313,7 @@ class Chatbots(SyncAPIResource[AsyncChatbots]):
             self._async.get,
             name=name,
             uid=uid,
+            session_key=session_key,
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import TYPE_CHECKING, Any, SupportsIndex
+from typing import TYPE_CHECKING, Any, SupportsIndex, get_origin
 
 __all__ = ["BaseModel", "WireEnum", "copy_json", "publish"]
 
@@ -124,7 +124,7 @@ def publish(namespace: dict[str, Any]) -> None:
     """
     for name in namespace["__all__"]:
         obj = namespace[name]
-        if isinstance(obj, type):
+        if isinstance(obj, type) and get_origin(obj) is None:  # 3.10: `dict[str, X]` is a type
             obj.__module__ = "smarter.types"
 
 

@@ -36,7 +36,7 @@ class GetFileResponse(BaseModel):
     filename: str
     """File name."""
     size: int
-    """Length of the file, in characters."""
+    """Length of the file, in bytes."""
 
 
 @attrs.frozen(kw_only=True)

@@ -188,7 +188,7 @@ async def test_model_speed() -> None:
     generation = generate("a prompt", 50_000, temperature=0.2)
 
     assert len(generation.tokens) == 50_000
-    assert time.perf_counter() - started < 0.3
+    assert time.perf_counter() - started < 0.5
 
 
 async def test_server_fixture_has_example_model(server: ReferenceServer) -> None:

@@ -49,27 +49,42 @@ class TestFineTunes:
     async def test_progression(
         self, quick: ReferenceServer, quick_http: aiohttp.ClientSession
     ) -> None:
-        """A job is PENDING, then RUNNING, then SUCCESS with a fine-tuned model name."""
+        """A job goes PENDING, RUNNING, SUCCESS (50 ms each) and names its fine-tuned model."""
         _, created = await create_job(quick_http, suffix="mine")
         job_id = created["id"]
-        seen = [(await get_json(quick_http, f"llm/fine-tunes/{job_id}"))["status"]]
-        await asyncio.sleep(0.06)
-        seen.append((await get_json(quick_http, f"llm/fine-tunes/{job_id}"))["status"])
-        await asyncio.sleep(0.06)
+        seen: list[str] = []
+        for _ in range(200):
+            status = (await get_json(quick_http, f"llm/fine-tunes/{job_id}"))["status"]
+            if not seen or seen[-1] != status:
+                seen.append(status)
+            if status == "SUCCESS":
+                break
+            await asyncio.sleep(0.01)
         final = await get_json(quick_http, f"llm/fine-tunes/{job_id}")
         events = await get_json(quick_http, f"llm/fine-tunes/{job_id}/events")
+        job = quick.state.jobs[job_id]
 
         assert job_id.startswith("ft-")
-        assert seen == ["PENDING", "RUNNING"]
+        assert seen[-1] == "SUCCESS"
+        assert set(seen) <= {"PENDING", "RUNNING", "SUCCESS"}
+        assert seen == sorted(seen, key=["PENDING", "RUNNING", "SUCCESS"].index)
+        assert [job.status(job.started + t) for t in (0.0, 0.07, 0.11)] == [
+            "PENDING",
+            "RUNNING",
+            "SUCCESS",
+        ]
         assert final == {
             "id": job_id,
             "status": "SUCCESS",
             "fine_tuned_model": f"llama-2-7b:mine-{job_id[-6:]}",
         }
-        assert len(events["events"]) == 3
-        assert all(
-            e["level"] == "info" and isinstance(e["timestamp"], float) for e in events["events"]
-        )
+        assert [e["message"] for e in events["events"]] == [
+            "Fine-tune job created; waiting for a worker.",
+            "Training started.",
+            "Training finished; the fine-tuned model is ready.",
+        ]
+        assert all(e["level"] == "info" for e in events["events"])
+        assert all(isinstance(e["timestamp"], float) for e in events["events"])
 
     async def test_cancel(self, quick: ReferenceServer, quick_http: aiohttp.ClientSession) -> None:
         """Cancelling a running job succeeds and it stays CANCELLED; a finished job refuses."""

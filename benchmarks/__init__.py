@@ -1,0 +1,1 @@
+"""Benchmarks of smarter against raw aiohttp/httpx and openai-python: ``python -m benchmarks``."""

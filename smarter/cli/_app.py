@@ -1,0 +1,119 @@
+"""The ``smarter`` group: global options, ``.env``, and how a run ends (exit codes).
+
+Exit codes: 0 success; 1 an API error (one line on stderr: class, status, message, request
+id) or a result that is a failure (a fine-tune that ended FAILURE); 2 a usage error, or a
+:class:`smarter.SmarterError` that is not about a call (no API key); 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from dotenv import load_dotenv
+
+import smarter
+from smarter.cli import _commands, _demo, _files, _fine_tunes, _models
+from smarter.cli._context import State
+from smarter.cli._output import Output
+
+__all__ = ["cli", "run"]
+
+_INTERRUPTED = 130
+
+
+def _load_dotenv() -> None:
+    """Read ``./.env`` into the environment; variables already set keep their value."""
+    path = Path.cwd() / ".env"
+    if path.is_file():
+        load_dotenv(path, override=False)
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=(
+        "The API key and base URL come from --api-key and --base-url, else SMARTER_API_KEY "
+        "and SMARTER_BASE_URL, from the environment or a .env file in the current directory. "
+        "Try `smarter demo`: it needs neither."
+    ),
+)
+@click.option("--api-key", metavar="KEY", help="The API key [default: $SMARTER_API_KEY].")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="The API root [default: $SMARTER_BASE_URL, else https://platform.smarter.sh/api/v1/].",
+)
+@click.option("--json", "json_mode", is_flag=True, help="Print results as JSON (the wire form).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="The timeout of each call [default: 600].",
+)
+@click.option(
+    "--max-retries",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Retries of a failed call [default: 2].",
+)
+@click.version_option(smarter.__version__, "--version", prog_name="smarter")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    json_mode: bool,
+    timeout: float | None,
+    max_retries: int | None,
+) -> None:
+    """Talk to Smarter models: chatbots, completions, files, fine-tunes and models."""
+    _load_dotenv()
+    state = State(
+        api_key=api_key,
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        output=Output(json_mode=json_mode),
+    )
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+for _command in (
+    _demo.demo,
+    _commands.serve,
+    _commands.whoami,
+    _commands.chat,
+    _commands.complete,
+    _files.files,
+    _fine_tunes.fine_tunes,
+    _models.models,
+):
+    cli.add_command(_command)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code (never raises, but for bugs)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args, prog_name="smarter", standalone_mode=False)
+    except click.exceptions.Abort as abort:
+        # click turns Ctrl-C (and an end of input) into Abort, and has already ended the line.
+        if isinstance(abort.__cause__, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            return _INTERRUPTED
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.ClickException as usage:
+        usage.show()
+        return usage.exit_code
+    except smarter.SmarterError as exc:
+        Output().error(exc)
+        return 1 if isinstance(exc, smarter.APIError) else 2
+    except KeyboardInterrupt:  # before or after click ran the command
+        click.echo("\nInterrupted.", err=True)
+        return _INTERRUPTED
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,144 @@
+"""What every command shares: the global options, the client made from them, the output.
+
+The client is made on first use, so ``smarter demo`` and ``smarter serve`` run without a
+key, and closed when the command ends (also after an error or Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import click
+
+import smarter
+from smarter.cli._output import Output, WireObject
+
+__all__ = ["State", "json_option", "list_options", "pass_state", "print_list"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+class State:
+    """The settings of one invocation and the client made from them.
+
+    Args:
+        api_key: ``--api-key``, else None (the client reads ``SMARTER_API_KEY``).
+        base_url: ``--base-url``, else None (``SMARTER_BASE_URL``, else the platform).
+        timeout: ``--timeout`` in seconds, else None (the client's default).
+        max_retries: ``--max-retries``, else None (the client's default).
+        output: Where and how results are printed.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float | None,
+        max_retries: int | None,
+        output: Output,
+    ) -> None:
+        self.api_key = api_key
+        self.base_url = base_url
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.output = output
+        self._client: smarter.Client | None = None
+
+    @property
+    def client(self) -> smarter.Client:
+        """The client, made on first use.
+
+        Raises:
+            smarter.SmarterError: There is no API key anywhere.
+        """
+        if self._client is None:
+            options: dict[str, Any] = {"api_key": self.api_key, "base_url": self.base_url}
+            if self.timeout is not None:
+                options["timeout"] = self.timeout
+            if self.max_retries is not None:
+                options["max_retries"] = self.max_retries
+            self._client = smarter.Client(**options)
+        return self._client
+
+    def close(self) -> None:
+        """Close the client, if one was made."""
+        if self._client is not None:
+            self._client.close()
+
+
+def pass_state(
+    command: Callable[Concatenate[State, P], R],
+) -> Callable[P, R]:
+    """Give a command the :class:`State` of the invocation as its first argument."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        state = click.get_current_context().find_object(State)
+        assert state is not None, "the smarter group makes the State"
+        return command(state, *args, **kwargs)
+
+    return wrapper
+
+
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    state = ctx.find_object(State)
+    if value and state is not None:
+        state.output.json_mode = True
+
+
+#: ``--json`` after the command too: ``smarter files list --json``.
+json_option = click.option(
+    "--json",
+    "json_",
+    is_flag=True,
+    expose_value=False,
+    callback=_set_json,
+    help="Print the wire form as JSON (the same as the global --json).",
+)
+
+
+def list_options(command: Callable[..., T]) -> Callable[..., T]:
+    """Add ``--limit`` and ``--all`` to a list command."""
+    command = click.option(
+        "--all", "all_pages", is_flag=True, help="Every page, not only the first."
+    )(command)
+    return click.option(
+        "--limit",
+        type=click.IntRange(min=1),
+        default=20,
+        show_default=True,
+        help="Items per page.",
+    )(command)
+
+
+def print_list(
+    state: State,
+    page: smarter.SyncPage[T],
+    *,
+    all_pages: bool,
+    columns: Sequence[str],
+    row: Callable[[T], Sequence[object]],
+) -> None:
+    """Print a list: the first page, or every page with ``--all``.
+
+    With ``--json`` it prints the list body of the first page (``{"files": [...],
+    "next_cursor": ...}``), or with ``--all`` a JSON array of the body of every page.
+    """
+    output = state.output
+    pages = list(page.iter_pages()) if all_pages else [page]
+    if output.json_mode:
+        bodies = [_wire(each.response) for each in pages]
+        output.json(bodies if all_pages else bodies[0])
+        return
+    output.table(columns, (row(item) for each in pages for item in each.data))
+    if not all_pages and page.has_next_page():
+        output.note("More on the next pages: add --all to list every item.")
+
+
+def _wire(body: WireObject) -> dict[str, Any]:
+    return body.to_dict()

@@ -1,0 +1,1 @@
+"""Every call of API.md's Resources table, with both clients, against the reference server."""

@@ -1,0 +1,179 @@
+"""``models``: list (with a name filter), get, delete and download, with both clients."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import collect, run
+
+import smarter
+from smarter import _converter
+from smarter.testing import Fault, ReferenceServer
+from smarter.testing._state import make_endpoint
+from smarter.types import (
+    DeleteLLMEndpointResponse,
+    GetLLMEndpointResponse,
+    LLMInferenceFramework,
+    LLMSource,
+    ModelDownloadResponse,
+    ModelEndpointStatus,
+)
+
+from .conftest import AnyClient, body_of, client_request_id, last_request
+
+NAME = "example-model"
+
+
+def add_models(server: ReferenceServer, *names: str) -> None:
+    """Give the server more model endpoints."""
+    with server.state.lock:
+        for name in names:
+            server.state.endpoints[name] = make_endpoint(name)
+
+
+class TestGet:
+    async def test_fields(self, client: AnyClient, server: ReferenceServer) -> None:
+        """Every field is read, enums as members, the image tag as inference_framework_tag."""
+        endpoint = await run(client.models.get(NAME))
+
+        stored = server.state.endpoints[NAME].body
+        assert isinstance(endpoint, GetLLMEndpointResponse)
+        assert (endpoint.id, endpoint.name, endpoint.model_name) == (stored["id"], NAME, NAME)
+        assert (endpoint.source, endpoint.inference_framework, endpoint.status) == (
+            LLMSource.HUGGING_FACE,
+            LLMInferenceFramework.VLLM,
+            ModelEndpointStatus.READY,
+        )
+        assert (endpoint.inference_framework_tag, endpoint.num_shards, endpoint.quantize) == (
+            "0.6.3",
+            1,
+            None,
+        )
+        assert endpoint.spec == stored["spec"]
+
+    async def test_to_dict_keeps_the_wire_name(self, client: AnyClient) -> None:
+        """to_dict() gives back inference_framework_image_tag, as the server spelt it."""
+        endpoint = await run(client.models.get(NAME))
+
+        wire = endpoint.to_dict()
+        assert ("inference_framework_image_tag" in wire, "inference_framework_tag" in wire) == (
+            True,
+            False,
+        )
+        assert _converter.structure(wire, GetLLMEndpointResponse) == endpoint
+
+    async def test_request_id(self, bare_client: AnyClient, bare_server: ReferenceServer) -> None:
+        """_request_id is the id of the response (the X-Smarter-RequestId sent)."""
+        endpoint = await run(bare_client.models.get(NAME))
+
+        assert endpoint._request_id == client_request_id(
+            bare_server, "GET", "llm/model-endpoints/*"
+        )
+
+    async def test_name_is_one_path_segment(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """A name with a slash is percent-encoded and stays one segment."""
+        with pytest.raises(smarter.NotFoundError):
+            await run(client.models.get("a/b"))
+
+        assert server.requests[-1].path == "llm/model-endpoints/a%2Fb"
+
+    async def test_unknown_values_kept(self, client: AnyClient, server: ReferenceServer) -> None:
+        """Unknown enum values stay strings and unknown fields stay readable."""
+        body = {
+            "name": "x",
+            "source": "s3",
+            "inference_framework": "llama_cpp",
+            "status": "WARMING_UP",
+            "quantize": "gptq",
+            "owner": "team-a",
+        }
+        server.inject("GET", "llm/model-endpoints/*", Fault(status=200, body=body))
+
+        endpoint = await run(client.models.get("x"))
+
+        assert (
+            endpoint.source,
+            endpoint.inference_framework,
+            endpoint.status,
+            endpoint.quantize,
+            endpoint.owner,
+        ) == ("s3", "llama_cpp", "WARMING_UP", "gptq", "team-a")
+        assert {type(endpoint.status), type(endpoint.quantize)} == {str}
+        assert endpoint.to_dict() == body
+
+
+class TestList:
+    async def test_every_endpoint(self, client: AnyClient, server: ReferenceServer) -> None:
+        """list() walks every endpoint in creation order."""
+        add_models(server, "m-1", "m-2", "m-3")
+
+        endpoints = await collect(client.models.list(limit=2))
+
+        assert [endpoint.name for endpoint in endpoints] == [NAME, "m-1", "m-2", "m-3"]
+        assert all(isinstance(endpoint, GetLLMEndpointResponse) for endpoint in endpoints)
+
+    async def test_name_filter(self, client: AnyClient, server: ReferenceServer) -> None:
+        """name= is sent in the query and only that endpoint comes back."""
+        add_models(server, "m-1", "m-2")
+
+        page = await run(client.models.list(name="m-2"))
+
+        assert ([endpoint.name for endpoint in page.data], page.has_next_page()) == (["m-2"], False)
+        assert dict(last_request(server, "GET", "llm/model-endpoints").query) == {
+            "limit": "20",
+            "name": "m-2",
+        }
+
+    async def test_list_body(self, client: AnyClient) -> None:
+        """The page's response is the typed list body."""
+        page = await run(client.models.list())
+
+        assert (type(page.response).__name__, page.response.model_endpoints) == (
+            "ListLLMEndpointsResponse",
+            page.data,
+        )
+
+
+class TestDelete:
+    async def test_deleted_then_not_found(self, client: AnyClient, server: ReferenceServer) -> None:
+        """delete() says deleted=True; afterwards get() raises NotFoundError."""
+        deleted = await run(client.models.delete(NAME))
+
+        with pytest.raises(smarter.NotFoundError, match=NAME):
+            await run(client.models.get(NAME))
+        assert isinstance(deleted, DeleteLLMEndpointResponse)
+        assert (deleted.deleted, NAME in server.state.endpoints) == (True, False)
+        assert last_request(server, "DELETE", "llm/model-endpoints/*").path == (
+            f"llm/model-endpoints/{NAME}"
+        )
+
+
+class TestDownload:
+    async def test_urls(self, client: AnyClient, server: ReferenceServer) -> None:
+        """download() returns the file URLs; the body names the model and the format."""
+        result = await run(client.models.download(NAME))
+
+        assert isinstance(result, ModelDownloadResponse)
+        assert result.urls == {
+            name: f"{server.url}downloads/{NAME}/{name}"
+            for name in ("model.safetensors", "config.json", "tokenizer.json")
+        }
+        assert body_of(last_request(server, "POST", "llm/model-endpoints/download")) == {
+            "model_name": NAME,
+            "download_format": "hugging_face",
+        }
+
+    async def test_format(self, client: AnyClient, server: ReferenceServer) -> None:
+        """download_format= is sent as given."""
+        await run(client.models.download(NAME, download_format="gguf"))
+
+        assert body_of(last_request(server, "POST", "llm/model-endpoints/download")) == {
+            "model_name": NAME,
+            "download_format": "gguf",
+        }
+
+    async def test_unknown_model(self, client: AnyClient) -> None:
+        """Downloading a model that does not exist raises NotFoundError."""
+        with pytest.raises(smarter.NotFoundError, match="nope"):
+            await run(client.models.download("nope"))

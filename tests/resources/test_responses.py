@@ -1,0 +1,133 @@
+"""``responses.create`` (also ``chat.responses``) of both clients."""
+
+from __future__ import annotations
+
+import json
+
+from helpers import run
+
+from smarter import _converter
+from smarter.testing import Fault, ReferenceServer
+from smarter.testing._model import generate
+from smarter.types import Response
+
+from .conftest import AnyClient, body_of, client_request_id, last_request
+
+ROUTE = "responses"
+MODEL = "gpt-test"
+
+
+def answer(prompt: str, tokens: int = 16) -> str:
+    """The reference server's answer to ``prompt``."""
+    return "".join(generate(prompt, tokens).tokens).lstrip()
+
+
+class TestCreate:
+    async def test_fields(self, client: AnyClient) -> None:
+        """The response's id, status, output message, output_text and usage are the server's."""
+        result = await run(client.responses.create(model=MODEL, input="Say something nice"))
+
+        item = result.output[0]
+        assert isinstance(result, Response)
+        assert (result.id[:5], result.object, result.model, result.status) == (
+            "resp_",
+            "response",
+            MODEL,
+            "completed",
+        )
+        assert (item.type, item.role, item.status, item.content[0].type) == (
+            "message",
+            "assistant",
+            "completed",
+            "output_text",
+        )
+        assert result.output_text == answer("Say something nice")
+        assert (
+            result.usage.input_tokens,
+            result.usage.output_tokens,
+            result.usage.total_tokens,
+        ) == (3, 16, 19)
+
+    async def test_request_id(self, bare_client: AnyClient, bare_server: ReferenceServer) -> None:
+        """_request_id is the id of the response, here the X-Smarter-RequestId sent."""
+        result = await run(bare_client.responses.create(model=MODEL, input="hi"))
+
+        assert result._request_id == client_request_id(bare_server, "POST", ROUTE)
+
+    async def test_chat_responses_is_responses(self, client: AnyClient) -> None:
+        """client.chat.responses is the very same resource as client.responses."""
+        assert client.chat.responses is client.responses
+
+    async def test_body_without_options(self, client: AnyClient, server: ReferenceServer) -> None:
+        """Arguments left at None are absent from the body."""
+        await run(client.chat.responses.create(model=MODEL, input="hi"))
+
+        assert body_of(last_request(server, "POST", ROUTE)) == {"model": MODEL, "input": "hi"}
+
+    async def test_body_with_options(self, client: AnyClient, server: ReferenceServer) -> None:
+        """A message list, instructions, temperature and max_output_tokens are sent and used."""
+        messages = ({"role": "user", "content": "Tell me more"},)
+
+        result = await run(
+            client.responses.create(
+                model=MODEL,
+                input=messages,
+                instructions="Be brief.",
+                temperature=0.3,
+                max_output_tokens=4,
+            )
+        )
+
+        assert body_of(last_request(server, "POST", ROUTE)) == {
+            "model": MODEL,
+            "input": [{"role": "user", "content": "Tell me more"}],
+            "instructions": "Be brief.",
+            "temperature": 0.3,
+            "max_output_tokens": 4,
+        }
+        expected = "".join(generate("Be brief.\nTell me more", 4, temperature=0.3).tokens)
+        assert (result.output_text, result.usage.output_tokens) == (expected.lstrip(), 4)
+
+    async def test_json_object(self, client: AnyClient) -> None:
+        """response_format json_object makes output_text a JSON document."""
+        result = await run(
+            client.responses.create(
+                model=MODEL, input="hi there", response_format={"type": "json_object"}
+            )
+        )
+
+        assert json.loads(result.output_text) == {"answer": answer("hi there")}
+
+    async def test_to_dict_round_trip(self, client: AnyClient) -> None:
+        """to_dict() is the wire body and structures back into an equal object."""
+        result = await run(client.responses.create(model=MODEL, input="hi"))
+
+        wire = result.to_dict()
+        assert (_converter.structure(wire, Response), wire["output"][0]["content"][0]["text"]) == (
+            result,
+            result.output_text,
+        )
+
+    async def test_unknown_fields_kept(self, client: AnyClient, server: ReferenceServer) -> None:
+        """Unknown fields and unknown output item types are kept; output_text skips them."""
+        body = {
+            "id": "resp_1",
+            "object": "response",
+            "created_at": 1,
+            "model": MODEL,
+            "output": [
+                {"type": "reasoning", "summary": ["thought"]},
+                {"type": "message", "content": [{"type": "output_text", "text": "ok"}]},
+            ],
+            "service_tier": "flex",
+        }
+        server.inject("POST", ROUTE, Fault(status=200, body=body))
+
+        result = await run(client.responses.create(model=MODEL, input="hi"))
+
+        assert (result.service_tier, result.output[0].summary, result.output_text) == (
+            "flex",
+            ["thought"],
+            "ok",
+        )
+        assert result.to_dict() == body

@@ -1,0 +1,301 @@
+"""Upload inputs (bytes, paths, file objects, tuples), their retries, and the multipart framing."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import run
+
+import smarter
+from smarter._files import MultipartForm, to_upload
+from smarter.testing import Fault, ReferenceServer
+
+AnyClient = smarter.AsyncClient | smarter.Client
+
+DATA = b"prompt,response\nhello,world\n"
+
+
+def stored(server: ReferenceServer, file_id: str) -> tuple[str, str, bytes]:
+    """The filename, content type and bytes the server kept for an upload."""
+    entry = server.state.files[file_id]
+    data = entry.data if entry.data is not None else entry.path.read_bytes()  # type: ignore[union-attr]
+    return entry.filename, entry.content_type, data
+
+
+@pytest.fixture
+def csv_path(tmp_path: Path) -> Path:
+    """A small CSV file on disk."""
+    path = tmp_path / "train.csv"
+    path.write_bytes(DATA)
+    return path
+
+
+@pytest.fixture
+def pipe() -> Iterator[io.BufferedReader]:
+    """The read end of a pipe (not seekable) that yields DATA, then its end."""
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, DATA)  # far below the pipe's buffer: no writer thread needed
+    os.close(write_fd)
+    with open(read_fd, "rb") as reader:
+        yield reader
+
+
+class TestInputForms:
+    async def test_bytes(self, client: AnyClient, server: ReferenceServer) -> None:
+        """Bytes go as filename 'file', type application/octet-stream."""
+        created = await run(client.files.create(file=DATA))
+
+        assert stored(server, created.id) == ("file", "application/octet-stream", DATA)
+
+    async def test_path(self, client: AnyClient, server: ReferenceServer, csv_path: Path) -> None:
+        """A path goes under its base name, its type guessed from the extension."""
+        created = await run(client.files.create(file=csv_path))
+
+        assert stored(server, created.id) == ("train.csv", "text/csv", DATA)
+
+    async def test_named_file_object(
+        self, client: AnyClient, server: ReferenceServer, csv_path: Path
+    ) -> None:
+        """A binary file object goes under the base name of its .name."""
+        with csv_path.open("rb") as handle:
+            created = await run(client.files.create(file=handle))
+
+        assert stored(server, created.id) == ("train.csv", "text/csv", DATA)
+
+    async def test_nameless_file_object(self, client: AnyClient, server: ReferenceServer) -> None:
+        """A file object without a name goes as 'file', application/octet-stream."""
+        created = await run(client.files.create(file=io.BytesIO(DATA)))
+
+        assert stored(server, created.id) == ("file", "application/octet-stream", DATA)
+
+    async def test_file_object_from_its_position(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """A file object is sent from where it stands, not from its start."""
+        handle = io.BytesIO(b"skip" + DATA)
+        handle.seek(4)
+
+        created = await run(client.files.create(file=handle))
+
+        assert stored(server, created.id)[2] == DATA
+
+    @pytest.mark.parametrize(
+        ("filename", "content_type"),
+        [
+            ("notes.txt", "text/plain"),
+            ("data.json", "application/json"),
+            ("weights.unknownext", "application/octet-stream"),
+        ],
+    )
+    async def test_two_tuple_guesses_the_type(
+        self, client: AnyClient, server: ReferenceServer, filename: str, content_type: str
+    ) -> None:
+        """A 2-tuple's type is guessed from its filename, else application/octet-stream."""
+        created = await run(client.files.create(file=(filename, DATA)))
+
+        assert stored(server, created.id) == (filename, content_type, DATA)
+
+    async def test_three_tuple(self, client: AnyClient, server: ReferenceServer) -> None:
+        """A 3-tuple's type is taken as given."""
+        created = await run(client.files.create(file=("a.csv", DATA, "application/x-custom")))
+
+        assert stored(server, created.id) == ("a.csv", "application/x-custom", DATA)
+
+    async def test_tuple_of_a_path(
+        self, client: AnyClient, server: ReferenceServer, csv_path: Path
+    ) -> None:
+        """A tuple's filename wins over the base name of the path it holds."""
+        created = await run(client.files.create(file=("renamed.txt", csv_path)))
+
+        assert stored(server, created.id) == ("renamed.txt", "text/plain", DATA)
+
+    async def test_unicode_filename(self, client: AnyClient, server: ReferenceServer) -> None:
+        """A non-ASCII filename reaches the server intact."""
+        created = await run(client.files.create(file=("données.csv", DATA)))
+
+        assert stored(server, created.id)[0] == "données.csv"
+
+    async def test_pipe(
+        self, client: AnyClient, server: ReferenceServer, pipe: io.BufferedReader
+    ) -> None:
+        """A non-seekable file object uploads (its fd as name does not count as a name)."""
+        created = await run(client.files.create(file=pipe))
+
+        assert stored(server, created.id) == ("file", "application/octet-stream", DATA)
+
+
+class TestRefused:
+    async def test_text_mode_file(
+        self, client: AnyClient, server: ReferenceServer, csv_path: Path
+    ) -> None:
+        """A file open in text mode is a TypeError that says to open it with 'rb'."""
+        with csv_path.open("r") as handle, pytest.raises(TypeError, match=r"text mode.*'rb'"):
+            await run(client.files.create(file=handle))  # type: ignore[arg-type]
+
+        assert server.requests == []
+
+    async def test_str(self, client: AnyClient, csv_path: Path) -> None:
+        """A str is refused with a hint to pass a Path or bytes."""
+        with pytest.raises(TypeError, match=r"pathlib\.Path"):
+            await run(client.files.create(file=str(csv_path)))  # type: ignore[arg-type]
+
+    async def test_missing_path(self, client: AnyClient, tmp_path: Path) -> None:
+        """A path to nothing is a FileNotFoundError naming it."""
+        with pytest.raises(FileNotFoundError, match=r"nothing\.csv"):
+            await run(client.files.create(file=tmp_path / "nothing.csv"))
+
+    @pytest.mark.parametrize("bad", [("a",), ("a", DATA, "t", "x"), (1, DATA), ("a", DATA, 3)])
+    async def test_bad_tuple(self, client: AnyClient, bad: tuple[object, ...]) -> None:
+        """A tuple that is not (filename, contents[, type]) is a TypeError."""
+        with pytest.raises(TypeError, match="tuple"):
+            await run(client.files.create(file=bad))  # type: ignore[arg-type]
+
+    async def test_other_type(self, client: AnyClient) -> None:
+        """Anything else is a TypeError naming its type."""
+        with pytest.raises(TypeError, match="int"):
+            await run(client.files.create(file=42))  # type: ignore[arg-type]
+
+
+class TestRetries:
+    async def test_pipe_is_not_retried(
+        self, client: AnyClient, server: ReferenceServer, pipe: io.BufferedReader
+    ) -> None:
+        """A 503 on a non-seekable upload is raised at once: the server saw one attempt."""
+        server.inject("POST", "files", Fault.error(503))
+
+        with pytest.raises(smarter.InternalServerError) as caught:
+            await run(client.files.create(file=pipe))
+
+        assert (caught.value.status_code, len(server.requests_to("POST", "files"))) == (503, 1)
+        assert server.state.files == {}
+
+    async def test_seekable_file_is_rewound(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """A retried file object is sent again from where it started: the same bytes twice."""
+        handle = io.BytesIO(b"head" + DATA)
+        handle.seek(4)
+        server.inject("POST", "files", Fault.error(503))
+
+        created = await run(client.files.create(file=handle))
+
+        sizes = [request.body_size for request in server.requests_to("POST", "files")]
+        assert (len(sizes), sizes[0] == sizes[1]) == (2, True)
+        assert stored(server, created.id)[2] == DATA
+
+    async def test_dropped_after_acting_is_stored_once(
+        self, client: AnyClient, server: ReferenceServer, csv_path: Path
+    ) -> None:
+        """A connection dropped after the server stored the file is retried without a copy."""
+        server.inject("POST", "files", Fault.drop_after())
+
+        with csv_path.open("rb") as handle:
+            created = await run(client.files.create(file=handle))
+
+        keys = {
+            request.headers["Idempotency-Key"] for request in server.requests_to("POST", "files")
+        }
+        assert (len(server.requests_to("POST", "files")), len(keys)) == (2, 1)
+        assert list(server.state.files) == [created.id]
+        assert stored(server, created.id) == ("train.csv", "text/csv", DATA)
+
+    async def test_path_resent_whole(
+        self, client: AnyClient, server: ReferenceServer, tmp_path: Path
+    ) -> None:
+        """A retried path upload sends the whole file again."""
+        path = tmp_path / "big.bin"
+        data = os.urandom(300_000)
+        path.write_bytes(data)
+        server.inject("POST", "files", Fault.error(502))
+
+        created = await run(client.files.create(file=path))
+
+        sizes = [request.body_size for request in server.requests_to("POST", "files")]
+        assert (len(sizes), sizes[0] == sizes[1], sizes[0] > len(data)) == (2, True, True)
+        assert stored(server, created.id)[2] == data
+
+
+class TestLargeUpload:
+    async def test_twenty_megabytes_from_a_path(
+        self, client: AnyClient, server: ReferenceServer, tmp_path: Path
+    ) -> None:
+        """A 20 MB file arrives whole: same size, same digest."""
+        path = tmp_path / "large.bin"
+        block = os.urandom(1 << 20)
+        with path.open("wb") as out:
+            for _ in range(20):
+                out.write(block)
+
+        created = await run(client.files.create(file=path))
+
+        entry = server.state.files[created.id]
+        assert entry.size == 20 << 20
+        assert hashlib.sha256(entry.path.read_bytes()).digest() == (  # type: ignore[union-attr]
+            hashlib.sha256(block * 20).digest()
+        )
+
+
+class TestMultipartFraming:
+    def test_head_and_tail(self) -> None:
+        """Fields come first, then the file part with its name and type, then the end."""
+        form = MultipartForm.build({"purpose": "fine-tune"}, "file", to_upload(("a.csv", DATA)))
+        dash = f"--{form.boundary}\r\n"
+
+        assert (
+            form.head
+            == (
+                f'{dash}Content-Disposition: form-data; name="purpose"\r\n\r\nfine-tune\r\n'
+                f'{dash}Content-Disposition: form-data; name="file"; filename="a.csv"\r\n'
+                "Content-Type: text/csv\r\n\r\n"
+            ).encode()
+        )
+        assert form.tail == f"\r\n--{form.boundary}--\r\n".encode()
+
+    def test_content_type_and_size(self) -> None:
+        """The body's type names the boundary; its size is head + file + tail."""
+        form = MultipartForm.build({}, "file", to_upload(DATA))
+
+        assert form.content_type == f"multipart/form-data; boundary={form.boundary}"
+        assert form.size == len(form.head) + len(DATA) + len(form.tail)
+
+    def test_fresh_boundary(self) -> None:
+        """Every form has its own boundary, so contents cannot collide with an old one."""
+        boundaries = {MultipartForm.build({}, "f", to_upload(DATA)).boundary for _ in range(50)}
+
+        assert len(boundaries) == 50
+
+    def test_quotes_and_line_breaks_escaped(self) -> None:
+        """A quote, CR or LF in a filename is percent-escaped, as browsers do."""
+        form = MultipartForm.build({}, "file", to_upload(('a "b"\r\n.txt', DATA)))
+
+        assert b'filename="a %22b%22%0D%0A.txt"' in form.head
+
+    def test_unknown_size_of_a_pipe(self, pipe: io.BufferedReader) -> None:
+        """A pipe's size is unknown, so the body's size is too."""
+        form = MultipartForm.build({}, "file", to_upload(pipe))
+
+        assert (form.size, form.upload.replayable) == (None, False)
+
+    async def test_content_length_sent(
+        self, client: AnyClient, server: ReferenceServer, csv_path: Path
+    ) -> None:
+        """A path upload of known size is sent with a Content-Length of the whole body."""
+        await run(client.files.create(file=csv_path))
+
+        request = server.requests_to("POST", "files")[-1]
+        assert int(request.headers["Content-Length"]) == request.body_size
+
+    async def test_extra_body_becomes_form_fields(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """extra_body of an upload adds form fields before the file part."""
+        await run(client.files.create(file=DATA, extra_body={"note": "x"}))
+
+        # The boundary is random but always as long: the same fields make the same size.
+        form = MultipartForm.build({"purpose": "fine-tune", "note": "x"}, "file", to_upload(DATA))
+        assert server.requests_to("POST", "files")[-1].body_size == form.size

@@ -1,0 +1,24 @@
+"""A user's test, written the way README.rst tells users to write theirs: the plugin's fixtures."""
+
+from __future__ import annotations
+
+import smarter
+from smarter.testing import Fault, ReferenceServer
+
+
+def summarise(client: smarter.Client, text: str) -> str:
+    """The kind of application code a user would test: one completion call."""
+    answer = client.completions.create(model="example-model", prompt=f"Summarise: {text}")
+    return answer.output.text.strip()
+
+
+def test_summary_survives_a_flaky_server(
+    smarter_server: ReferenceServer, smarter_client: smarter.Client
+) -> None:
+    """A 503 on the first attempt is retried and the summary still comes back."""
+    smarter_server.inject("POST", "llm/completions-sync", Fault.error(503))
+
+    summary = summarise(smarter_client, "a long text")
+
+    assert summary != ""
+    assert len(smarter_server.requests_to("POST", "llm/completions-sync")) == 2
