@@ -103,3 +103,18 @@ def dispatch(contenders: dict[str, Callable[[argparse.Namespace], dict[str, Any]
         emit(fn(args))
 
     return run
+
+
+def llmengine_completion(base_url: str) -> Any:
+    """The LLM Engine client's ``Completion`` class, pointed at the benchmark server.
+
+    It joins ``v1/llm/...`` to its base path, so the base is ours without its ``v1/``.
+    """
+    import os
+
+    os.environ["LLM_ENGINE_DISABLE_VERSION_CHECK"] = "1"  # no PyPI request at import
+    os.environ["SCALE_API_KEY"] = API_KEY
+    from llmengine import Completion, api_engine
+
+    api_engine.set_base_path(base_url.removesuffix("v1/"))
+    return Completion

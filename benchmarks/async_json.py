@@ -9,7 +9,9 @@ contender posts a small JSON body and turns the ~250-byte JSON answer into its r
 - ``aiohttp``: the floor, ``ClientSession.post()`` + ``json.loads()``, as many headers, the
   body encoded per call;
 - ``openai-httpx``: ``AsyncOpenAI.chat.completions.create()`` on its default httpx client;
-- ``openai-aiohttp``: the same on ``DefaultAioHttpClient`` (openai's aiohttp backend).
+- ``openai-aiohttp``: the same on ``DefaultAioHttpClient`` (openai's aiohttp backend);
+- ``llmengine``: the LLM Engine client's ``Completion.acreate()`` (an aiohttp session per
+  call, as it is written).
 """
 
 from __future__ import annotations
@@ -105,6 +107,17 @@ async def _openai(args: argparse.Namespace, backend: str) -> dict[str, Any]:
         return await _drive(call, args)
 
 
+async def _llmengine(args: argparse.Namespace) -> dict[str, Any]:
+    from benchmarks._common import llmengine_completion
+
+    completion = llmengine_completion(args.base_url)
+
+    async def call() -> Any:
+        return await completion.acreate(model=MODEL, prompt=PROMPT)
+
+    return await _drive(call, args)
+
+
 main = dispatch(
     {
         "smarter": lambda a: asyncio.run(_smarter(a, chat=False)),
@@ -112,6 +125,7 @@ main = dispatch(
         "aiohttp": lambda a: asyncio.run(_aiohttp(a)),
         "openai-httpx": lambda a: asyncio.run(_openai(a, "httpx")),
         "openai-aiohttp": lambda a: asyncio.run(_openai(a, "aiohttp")),
+        "llmengine": lambda a: asyncio.run(_llmengine(a)),
     }
 )
 

@@ -7,7 +7,8 @@ JSON body and decoding the ~250-byte JSON answer:
 - ``httpx``: the floor, ``httpx.Client.post()`` + ``json.loads()``, as many headers, the
   body encoded per call;
 - ``requests``: ``requests.Session.post()`` + ``json.loads()``;
-- ``openai``: ``OpenAI.chat.completions.create()``.
+- ``openai``: ``OpenAI.chat.completions.create()``;
+- ``llmengine``: the LLM Engine client's ``Completion.create()`` (requests, no session).
 """
 
 from __future__ import annotations
@@ -84,7 +85,22 @@ def _openai(args: argparse.Namespace) -> dict[str, Any]:
         return _drive(lambda: create(model=MODEL, messages=MESSAGES), args)  # type: ignore[arg-type]
 
 
-main = dispatch({"smarter": _smarter, "httpx": _httpx, "requests": _requests, "openai": _openai})
+def _llmengine(args: argparse.Namespace) -> dict[str, Any]:
+    from benchmarks._common import llmengine_completion
+
+    completion = llmengine_completion(args.base_url)
+    return _drive(lambda: completion.create(model=MODEL, prompt=PROMPT), args)
+
+
+main = dispatch(
+    {
+        "smarter": _smarter,
+        "httpx": _httpx,
+        "requests": _requests,
+        "openai": _openai,
+        "llmengine": _llmengine,
+    }
+)
 
 if __name__ == "__main__":
     p = parser(__doc__.splitlines()[0])

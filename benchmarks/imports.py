@@ -17,7 +17,13 @@ from typing import Any
 
 from benchmarks._common import dispatch, parser
 
-MODULES = {"smarter": "smarter", "aiohttp": "aiohttp", "openai": "openai", "httpx": "httpx"}
+MODULES = {
+    "smarter": "smarter",
+    "aiohttp": "aiohttp",
+    "openai": "openai",
+    "httpx": "httpx",
+    "llmengine": "llmengine",
+}
 
 
 def cumulative_us(stderr: str, module: str) -> int:
@@ -34,6 +40,8 @@ def cumulative_us(stderr: str, module: str) -> int:
 def _measure(args: argparse.Namespace) -> dict[str, Any]:
     module = MODULES[args.contender]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    # Else `import llmengine` asks PyPI for its latest version, with no timeout.
+    env["LLM_ENGINE_DISABLE_VERSION_CHECK"] = "1"
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", f"import {module}"],
         capture_output=True,

@@ -9,7 +9,8 @@ One stream of ``--events`` chunks (default 50,000), after a warm-up stream of
 - ``aiohttp``: the floor on the completion stream: ``iter_any()``, a minimal split on the
   blank line, the ``data:`` line found, ``json.loads()`` per event;
 - ``aiohttp-chat``: the same floor on the chat stream;
-- ``openai-httpx`` / ``openai-aiohttp``: ``AsyncOpenAI.chat.completions.create(stream=True)``.
+- ``openai-httpx`` / ``openai-aiohttp``: ``AsyncOpenAI.chat.completions.create(stream=True)``;
+- ``llmengine``: the LLM Engine client's ``Completion.create(stream=True)`` (requests).
 """
 
 from __future__ import annotations
@@ -151,6 +152,17 @@ async def _openai(args: argparse.Namespace, backend: str) -> dict[str, Any]:
         return await _adrive(stream, args)
 
 
+def _llmengine(args: argparse.Namespace) -> dict[str, Any]:
+    from benchmarks._common import llmengine_completion
+
+    completion = llmengine_completion(args.base_url)
+
+    def stream(n: int) -> Iterator[Any]:
+        yield from completion.create(model=MODEL, prompt=PROMPT, max_new_tokens=n, stream=True)
+
+    return _drive(stream, args)
+
+
 main = dispatch(
     {
         "smarter": lambda a: asyncio.run(_smarter(a, chat=False)),
@@ -160,6 +172,7 @@ main = dispatch(
         "aiohttp-chat": lambda a: asyncio.run(_aiohttp(a, "chat")),
         "openai-httpx": lambda a: asyncio.run(_openai(a, "httpx")),
         "openai-aiohttp": lambda a: asyncio.run(_openai(a, "aiohttp")),
+        "llmengine": _llmengine,
     }
 )
 

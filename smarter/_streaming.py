@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import json
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Coroutine, Generator
 from typing import Any, Generic, TypeVar
 
 import yarl
@@ -46,6 +46,11 @@ T = TypeVar("T")
 # it before closing the connection instead.
 _DRAIN_TIMEOUT = 0.5
 _DRAIN_LIMIT = 64 * 1024
+_NOTHING = object()
+
+
+# (Not in the typeshed stubs, but part of JSONDecoder since Python 2.6.)
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 class InStreamError(Exception):
@@ -73,8 +78,18 @@ class StreamKind(abc.ABC, Generic[T]):
     @staticmethod
     def json(event: ServerSentEvent) -> Any:
         """The event's data as JSON, or an error naming what arrived instead."""
+        text = event.data
         try:
-            return json.loads(event.data)
+            # The C scanner behind json.loads, called directly: json.loads adds two Python
+            # calls and two regex matches per event. Anything it does not read whole (space
+            # around the value, trailing bytes, invalid JSON) goes to json.loads to decide.
+            value, end = _scan_once(text, 0)
+        except (StopIteration, ValueError):
+            end = -1
+        if end == len(text):
+            return value
+        try:
+            return json.loads(text)
         except ValueError as exc:
             raise APIResponseValidationError(
                 f"A stream event is not valid JSON: {event.data[:200]!r}", body=event.data
@@ -117,7 +132,11 @@ class AsyncStream(Generic[T]):
         self._head: HTTPResponse | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._decoder = SSEDecoder()
-        self._queue: deque[T] = deque()
+        # Events read but not yet decoded: a chunk is built only when the caller asks for it,
+        # so it dies young. Chunks decoded a whole read ahead would outlive the garbage
+        # collector's youngest generation and cost more to collect than to build.
+        self._events: deque[ServerSentEvent] = deque()
+        self._decode = kind.decode
         self._pending: APIError | None = None
         self._last_id: str | None = None
         self._retries = 0
@@ -141,30 +160,77 @@ class AsyncStream(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
-        if not self._queue:
+        while True:
+            if self._pending is not None:
+                error, self._pending = self._pending, None
+                self._release()
+                raise error
             try:
-                await self._fill()
-                if not self._queue:
-                    await self._drain()
-            except BaseException:
+                item = self._next_ready()
+            except APIError as error:
+                if self._delivered or isinstance(error, APIResponseValidationError):
+                    self._release()
+                    raise
+                # An error before any chunk was delivered is an error of the call: it is
+                # retried (from the start) when its status says so.
+                await self._releasing(self._recover(error, fresh=True))
+                continue
+            if item is not _NOTHING:
+                self._delivered = True
+                return item  # type: ignore[return-value]
+            if self._done:
+                await self._releasing(self._drain())
+                raise StopAsyncIteration
+            await self._releasing(self._fill())
+
+    async def _releasing(self, step: Coroutine[Any, Any, None]) -> None:
+        """Await a step of the iteration; whatever it raises (a cancel too) releases."""
+        try:
+            await step
+        except BaseException:
+            self._release()
+            raise
+
+    def _next_ready(self) -> T | object:
+        """The next chunk of the events already read, or ``_NOTHING``; never any I/O."""
+        events = self._events
+        decode = self._decode
+        while events:
+            event = events.popleft()
+            try:
+                item, last = decode(event, self.request_id or self._request_id)
+            except InStreamError as err:
+                events.clear()
+                self._done = True
+                raise self._in_stream_error(err) from None
+            except APIResponseValidationError as exc:
+                exc.response = self._head
+                exc.request_id = self.request_id or self._request_id
+                # The server goes on as if nothing were wrong: close rather than drain.
                 self._release()
                 raise
-            if not self._queue:
-                if self._pending is not None:
-                    error, self._pending = self._pending, None
-                    raise error
-                raise StopAsyncIteration
-        self._delivered = True
-        return self._queue.popleft()
+            if last:
+                events.clear()
+                self._done = True
+            if item is not None:
+                return item
+        return _NOTHING
 
     async def _next_batch(self) -> list[T]:
         """Every chunk ready now (at least one), or [] at the end: one hop for sync callers."""
         try:
-            first = await self.__anext__()
+            batch = [await self.__anext__()]
         except StopAsyncIteration:
             return []
-        batch = [first, *self._queue]
-        self._queue.clear()
+        while self._events:
+            try:
+                item = self._next_ready()
+            except APIError as error:
+                self._pending = error  # raised by the next call, after this batch
+                break
+            if item is _NOTHING:
+                break
+            batch.append(item)  # type: ignore[arg-type]
         return batch
 
     def __await__(self) -> Generator[Any, None, AsyncStream[T]]:
@@ -216,7 +282,7 @@ class AsyncStream(Generic[T]):
     def _release(self) -> None:
         self._closed = True
         self._done = True
-        self._queue.clear()
+        self._events.clear()
         response, self._response = self._response, None
         if response is not None:
             response.close()
@@ -274,6 +340,8 @@ class AsyncStream(Generic[T]):
             response.close()
         if fresh:
             self._last_id = None
+            self._events.clear()
+            self._done = False
         resumable = self._last_id is not None
         if self._delivered and not resumable:
             raise self._lost(error) from error
@@ -305,8 +373,8 @@ class AsyncStream(Generic[T]):
         return self._redact(cls(err.message, response=head, body=err.body, status_code=err.status))
 
     async def _fill(self) -> None:
-        """Read until a chunk is queued or the stream is over."""
-        while not self._queue and not self._done:
+        """Read until an event is queued or the stream is over."""
+        while not self._events and not self._done:
             if self._response is None:
                 await self._connect(None)
             response = self._response
@@ -324,45 +392,14 @@ class AsyncStream(Generic[T]):
                     )
                 )
                 continue
-            self._take(self._decoder.feed(data))
-            if self._pending is not None and not self._delivered and not self._queue:
-                error, self._pending = self._pending, None
-                self._done = False
-                await self._recover(error, fresh=True)
-
-    def _take(self, events: list[ServerSentEvent]) -> None:
-        kind = self._kind
-        request_id = self.request_id or self._request_id
-        for event in events:
-            if event.id is not None:
-                self._last_id = event.id
-            try:
-                item, last = kind.decode(event, request_id)
-            except InStreamError as err:
-                self._pending = self._in_stream_error(err)
-                self._finish()
-                return
-            except APIResponseValidationError as exc:
-                exc.response = self._head
-                exc.request_id = request_id
-                self._pending = exc
-                # The server goes on as if nothing were wrong: close rather than drain.
-                self._finish()
-                response, self._response = self._response, None
-                if response is not None:
-                    response.close()
-                return
-            if item is not None:
-                self._queue.append(item)
-            if last:
-                self._finish()
-                return
-
-    def _finish(self) -> None:
-        # The final event (or an error event) arrived: nothing more is decoded. The response
-        # stays open until the caller has taken every queued chunk, then _drain() reads the
-        # end of the body so that the connection is reused rather than closed.
-        self._done = True
+            events = self._decoder.feed(data)
+            if events:
+                # The id in effect after the last event read: a resume continues after it
+                # (the events still queued are delivered all the same).
+                last_id = events[-1].id
+                if last_id is not None:
+                    self._last_id = last_id
+                self._events.extend(events)
 
     async def _drain(self) -> None:
         """Read what follows the final event (normally just the body's end), then release.

@@ -15,7 +15,6 @@ import functools
 import os
 import ssl as _ssl
 import sys
-import warnings
 import weakref
 from collections.abc import Callable
 from typing import IO, Any, NoReturn
@@ -431,6 +430,8 @@ class Transport:
             # connections (a TLS close_notify from the child would break them).
             connector._closed = True
 
-    def __del__(self, _warn: Any = warnings.warn) -> None:
+    def __del__(self) -> None:
+        # A client dropped without aclose(): shut its sockets now, quietly, rather than let
+        # aiohttp complain about an unclosed session at exit.
         if not self.closed and self._session is not None and self._owned:
             self.close_nowait()

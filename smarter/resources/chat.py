@@ -8,7 +8,7 @@ from typing import Any, Literal, overload
 
 from smarter._client import Options
 from smarter._config import NOT_GIVEN, NotGiven, TimeoutTypes
-from smarter._converter import structure
+from smarter._converter import structurer
 from smarter._sse import ServerSentEvent
 from smarter._streaming import AsyncStream, InStreamError, StreamKind
 from smarter._sync import Stream, SyncAPIResource
@@ -35,6 +35,9 @@ def _status(code: object) -> int | None:
 class ChatChunks(StreamKind[ChatCompletionChunk]):
     """OpenAI-style chunks, ended by ``data: [DONE]``; an ``error`` event ends in error."""
 
+    def __init__(self) -> None:
+        self._build = structurer(ChatCompletionChunk)
+
     def decode(
         self, event: ServerSentEvent, request_id: str
     ) -> tuple[ChatCompletionChunk | None, bool]:
@@ -49,7 +52,7 @@ class ChatChunks(StreamKind[ChatCompletionChunk]):
                 _status(error.get("code")) if isinstance(error, dict) else None,
                 data,
             )
-        return structure(data, ChatCompletionChunk, request_id=request_id), False
+        return self._build(data, request_id), False
 
 
 class AsyncChatCompletions(AsyncAPIResource):

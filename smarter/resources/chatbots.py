@@ -65,31 +65,10 @@ def _more_telling(current: NotFoundError, legacy: NotFoundError, name: str) -> N
     return current
 
 
-class AsyncChatbot:
-    """A chatbot of the Smarter platform, bound to the client that described it.
+class _Described:
+    """What both kinds of chatbot object read from their manifest."""
 
-    It keeps the conversation: the first :meth:`prompt` starts a session, later ones
-    continue it (``new_session=True`` starts over).
-
-    .. versionadded:: 0.2.0
-    """
-
-    def __init__(
-        self,
-        client_resource: AsyncChatbots,
-        manifest: ChatbotManifest,
-        *,
-        uid: str,
-        legacy: bool,
-        session_key: str | None = None,
-    ) -> None:
-        self._resource = client_resource
-        self.manifest = manifest
-        """The manifest the server described the chatbot with."""
-        self.uid = uid
-        """The id of the session owner sent with every prompt."""
-        self._legacy = legacy
-        self._session_key = session_key
+    manifest: ChatbotManifest
 
     @property
     def name(self) -> str:
@@ -121,11 +100,6 @@ class AsyncChatbot:
         """What the server reports about it, as sent."""
         return self.manifest.status
 
-    @property
-    def session_key(self) -> str | None:
-        """The key of the current conversation, once a prompt started one."""
-        return self._session_key
-
     def to_dict(self) -> dict[str, Any]:
         """The manifest, as sent."""
         return self.manifest.to_dict()
@@ -136,6 +110,38 @@ class AsyncChatbot:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} kind={self.kind!r}>"
+
+
+class AsyncChatbot(_Described):
+    """A chatbot of the Smarter platform, bound to the client that described it.
+
+    It keeps the conversation: the first :meth:`prompt` starts a session, later ones
+    continue it (``new_session=True`` starts over).
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(
+        self,
+        client_resource: AsyncChatbots,
+        manifest: ChatbotManifest,
+        *,
+        uid: str,
+        legacy: bool,
+        session_key: str | None = None,
+    ) -> None:
+        self._resource = client_resource
+        self.manifest = manifest
+        """The manifest the server described the chatbot with."""
+        self.uid = uid
+        """The id of the session owner sent with every prompt."""
+        self._legacy = legacy
+        self._session_key = session_key
+
+    @property
+    def session_key(self) -> str | None:
+        """The key of the current conversation, once a prompt started one."""
+        return self._session_key
 
     async def prompt(
         self,
@@ -255,7 +261,7 @@ class AsyncResources(AsyncAPIResource):
         return AsyncChatbots(self._client)
 
 
-class Chatbot:
+class Chatbot(_Described):
     """A chatbot of the Smarter platform; :meth:`prompt` blocks.
 
     .. versionadded:: 0.2.0
@@ -264,27 +270,18 @@ class Chatbot:
     def __init__(self, chatbot: AsyncChatbot, portal: Portal) -> None:
         self._async = chatbot
         self._portal = portal
+        self.manifest = chatbot.manifest
+        """The manifest the server described the chatbot with."""
 
-    manifest = property(lambda self: self._async.manifest, doc="The manifest, as described.")
-    name = property(lambda self: self._async.name, doc="The name of the chatbot.")
-    description = property(lambda self: self._async.description, doc="What it is for.")
-    version = property(lambda self: self._async.version, doc="The version of its manifest.")
-    kind = property(lambda self: self._async.kind, doc='"LLMClient" or "Chatbot".')
-    spec = property(lambda self: self._async.spec, doc="Its configuration, as sent.")
-    status = property(lambda self: self._async.status, doc="Its status, as sent.")
-    uid = property(lambda self: self._async.uid, doc="The session owner id of prompts.")
-    session_key = property(lambda self: self._async.session_key, doc="The conversation key.")
+    @property
+    def uid(self) -> str:
+        """The id of the session owner sent with every prompt."""
+        return self._async.uid
 
-    def to_dict(self) -> dict[str, Any]:
-        """The manifest, as sent."""
-        return self._async.to_dict()
-
-    def to_json(self, indent: int | None = 2) -> str:
-        """The manifest as a JSON document."""
-        return self._async.to_json(indent)
-
-    def __repr__(self) -> str:
-        return f"<Chatbot {self.name!r} kind={self.kind!r}>"
+    @property
+    def session_key(self) -> str | None:
+        """The key of the current conversation, once a prompt started one."""
+        return self._async.session_key
 
     prompt = blocking(AsyncChatbot.prompt)
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from smarter._client import Options
 from smarter._config import NOT_GIVEN, NotGiven, TimeoutTypes
-from smarter._converter import structure
+from smarter._converter import structurer
 from smarter._exceptions import APIResponseValidationError
 from smarter._sse import ServerSentEvent
 from smarter._streaming import AsyncStream, InStreamError, StreamKind
 from smarter._sync import SyncAPIResource, blocking
-from smarter.resources._base import AsyncAPIResource, check_str, omit_none
+from smarter.resources._base import AsyncAPIResource, check_str
 from smarter.types.completions import CompletionStreamResponse, CompletionSyncResponse
 
 __all__ = ["AsyncCompletions", "Completions"]
@@ -20,6 +20,9 @@ __all__ = ["AsyncCompletions", "Completions"]
 
 class CompletionChunks(StreamKind[CompletionStreamResponse]):
     """LLM Engine stream chunks: ``output: null`` is a keep-alive, ``finished`` ends it."""
+
+    def __init__(self) -> None:
+        self._build = structurer(CompletionStreamResponse)
 
     def decode(
         self, event: ServerSentEvent, request_id: str
@@ -41,11 +44,14 @@ class CompletionChunks(StreamKind[CompletionStreamResponse]):
             )
         if data.get("output") is None:
             return None, False
-        chunk = structure(data, CompletionStreamResponse, request_id=request_id)
-        return chunk, chunk.output is not None and chunk.output.finished
+        chunk = self._build(data, request_id)
+        output = chunk.output
+        return chunk, output is not None and output.finished
 
 
-_OPTIONS = ("timeout", "extra_headers", "extra_query", "extra_body")
+# The arguments that are not fields of the body.
+_NOT_BODY = frozenset({"self", "model", "timeout", "extra_headers", "extra_query", "extra_body"})
+_LISTS = ("stop_sequences", "guided_choice")
 
 
 def _prepare(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -54,20 +60,23 @@ def _prepare(arguments: dict[str, Any]) -> dict[str, Any]:
     ``create()`` and ``stream()`` take the same arguments; both pass ``locals()`` here so the
     body is described once. Arguments left at None are left out of the body.
     """
-    arguments = {k: v for k, v in arguments.items() if k != "self"}
-    options = Options(*(arguments.pop(name) for name in _OPTIONS))
-    model = check_str(arguments.pop("model"), "model")
-    check_str(arguments["prompt"], "prompt")
-    for name in ("stop_sequences", "guided_choice"):
-        value = arguments[name]
+    body = {k: v for k, v in arguments.items() if v is not None and k not in _NOT_BODY}
+    check_str(body.get("prompt"), "prompt")
+    for name in _LISTS:
+        value = body.get(name)
         if isinstance(value, str):
             raise TypeError(f"{name} must be a list of strings, not one string")
         if value is not None:
-            arguments[name] = list(value)
+            body[name] = list(value)
     return {
-        "query": {"model_endpoint_name": model},
-        "json_body": omit_none(**arguments),
-        "options": options,
+        "query": {"model_endpoint_name": check_str(arguments["model"], "model")},
+        "json_body": body,
+        "options": Options(
+            arguments["timeout"],
+            arguments["extra_headers"],
+            arguments["extra_query"],
+            arguments["extra_body"],
+        ),
     }
 
 
