@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from helpers import collect, run
+from helpers import bound_client, collect, run
 
 import smarter
 from smarter._pagination import AsyncPage, AsyncPaginator
@@ -237,16 +237,10 @@ class TestServerWithoutCursor:
     async def test_one_page(self, kind: str) -> None:
         """A body without next_cursor is a single, last page holding every item."""
         with ReferenceServer.in_thread(paginate=False) as server:
-            options = {"base_url": server.url, "api_key": server.api_key}
-            client: AnyClient = (
-                smarter.AsyncClient(**options) if kind == "async" else smarter.Client(**options)
-            )
-            try:
+            async with bound_client(kind, server) as client:
                 uploaded = await upload(client, 5)
                 page = await run(client.files.list(limit=2))
                 items = await collect(page)
-            finally:
-                await run(client.aclose() if kind == "async" else client.close())
 
             assert (ids(page.data), page.has_next_page(), page.next_page_info()) == (
                 uploaded,

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from helpers import collect, run
+from helpers import bound_client, collect, run
 
 import smarter
 from smarter import _retry
@@ -138,13 +138,8 @@ def slow_server() -> Iterator[ReferenceServer]:
 @pytest.fixture
 async def slow_client(kind: str, slow_server: ReferenceServer) -> AsyncIterator[AnyClient]:
     """A client of the parametrised kind bound to :func:`slow_server`."""
-    options = {"base_url": slow_server.url, "api_key": slow_server.api_key}
-    if kind == "async":
-        async with smarter.AsyncClient(**options) as client:
-            yield client
-    else:
-        with smarter.Client(**options) as sync_client:
-            yield sync_client
+    async with bound_client(kind, slow_server) as client:
+        yield client
 
 
 class TestRelease:

@@ -14,8 +14,9 @@ import click
 
 import smarter
 from smarter.cli._output import Output, WireObject
+from smarter.types import DeleteFileResponse, DeleteLLMEndpointResponse
 
-__all__ = ["State", "json_option", "list_options", "pass_state", "print_list"]
+__all__ = ["State", "json_option", "list_options", "pass_state", "print_list", "report_deleted"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -142,3 +143,16 @@ def print_list(
 
 def _wire(body: WireObject) -> dict[str, Any]:
     return body.to_dict()
+
+
+def report_deleted(
+    state: State, result: DeleteFileResponse | DeleteLLMEndpointResponse, what: str
+) -> None:
+    """Print the answer to a delete; exit 1 when the server says it deleted nothing."""
+    if state.output.json_mode:
+        state.output.json(result.to_dict())
+    elif result.deleted:
+        state.output.text(f"Deleted {what}.")
+    if not result.deleted:
+        state.output.note(f"The server did not delete {what}.")
+        click.get_current_context().exit(1)

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 import smarter
-from smarter.cli._context import State, json_option, list_options, pass_state, print_list
+from smarter.cli._context import (
+    State,
+    json_option,
+    list_options,
+    pass_state,
+    print_list,
+    report_deleted,
+)
 from smarter.cli._output import Output
 
 if TYPE_CHECKING:
@@ -144,10 +151,4 @@ def content_command(state: State, file_id: str) -> None:
 def delete_command(state: State, file_id: str) -> None:
     """Delete a file."""
     result = state.client.files.delete(file_id)
-    if state.output.json_mode:
-        state.output.json(result.to_dict())
-    elif result.deleted:
-        state.output.text(f"Deleted {file_id}.")
-    if not result.deleted:
-        state.output.note(f"The server did not delete {file_id}.")
-        click.get_current_context().exit(1)
+    report_deleted(state, result, file_id)

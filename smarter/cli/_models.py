@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from smarter.cli._context import State, json_option, list_options, pass_state, print_list
+from smarter.cli._context import (
+    State,
+    json_option,
+    list_options,
+    pass_state,
+    print_list,
+    report_deleted,
+)
 
 __all__ = ["models"]
 
@@ -66,13 +73,7 @@ def get_command(state: State, name: str) -> None:
 def delete_command(state: State, name: str) -> None:
     """Delete a model endpoint."""
     result = state.client.models.delete(name)
-    if state.output.json_mode:
-        state.output.json(result.to_dict())
-    elif result.deleted:
-        state.output.text(f"Deleted {name}.")
-    if not result.deleted:
-        state.output.note(f"The server did not delete {name}.")
-        click.get_current_context().exit(1)
+    report_deleted(state, result, name)
 
 
 @models.command("download")

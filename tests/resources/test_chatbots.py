@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
-from helpers import run
+from helpers import bound_client, run
 
 import smarter
 from smarter.resources.chatbots import AsyncChatbot, Chatbot
@@ -188,13 +188,8 @@ def legacy_server() -> Iterator[ReferenceServer]:
 @pytest.fixture
 async def legacy_client(kind: str, legacy_server: ReferenceServer) -> AsyncIterator[AnyClient]:
     """A client of the parametrised kind bound to :func:`legacy_server`."""
-    options = {"base_url": legacy_server.url, "api_key": legacy_server.api_key}
-    if kind == "async":
-        async with smarter.AsyncClient(**options) as client:
-            yield client
-    else:
-        with smarter.Client(**options) as sync_client:
-            yield sync_client
+    async with bound_client(kind, legacy_server) as client:
+        yield client
 
 
 class TestLegacyServer:
