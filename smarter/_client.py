@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import platform
+import re
 import ssl as _ssl
 import urllib.parse
 from collections.abc import Mapping
@@ -29,7 +30,12 @@ from smarter._config import (
     env_api_key,
     to_timeout,
 )
-from smarter._exceptions import APIError, APIResponseValidationError, make_status_error
+from smarter._exceptions import (
+    APIError,
+    APIResponseValidationError,
+    SmarterError,
+    make_status_error,
+)
 from smarter._files import MultipartForm
 from smarter._logging import log_attempt, log_headers, setup_from_env
 from smarter._pagination import AsyncPage, AsyncPaginator, Items
@@ -83,6 +89,8 @@ def path_segment(value: object, name: str) -> str:
 # One encoder for every body: json.dumps() with options builds a new encoder per call.
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _URL_CACHE_SIZE = 256
+# A run of this many characters of a secret, in an error message, counts as the secret.
+_SECRET_PREFIX = 12
 # The UUID variant digit (8, 9, a or b) for each value of a random hex digit.
 _VARIANT = dict(zip("0123456789abcdef", "89ab" * 4, strict=True))
 
@@ -197,6 +205,8 @@ class AsyncClient:
         )
         self._owns_transport = _transport is None
         self._closed = False
+        # The session owner id (`uid`) of chatbot prompts: one per client and its copies.
+        self._chatbot_uid = os.urandom(16).hex()
         self._base = str(self.base_url)
         # The URL of each (path, query) called, reused: aiohttp reads a dozen properties of
         # the URL per request, which yarl computes once per URL object and then caches.
@@ -236,9 +246,11 @@ class AsyncClient:
         """A copy with some options changed, sharing this client's connection pool.
 
         *default_headers* and *default_query* are merged over this client's own. The copy
-        needs no closing: closing this client closes the pool they share.
+        needs no closing: closing this client closes the pool they share. The options of
+        the pool itself (``proxy``, ``ssl``, ``connection_limit``, ``http_session``,
+        ``session_factory``) cannot differ in a copy: make a new client for those.
         """
-        return AsyncClient(
+        copy = AsyncClient(
             **self._copy_arguments(
                 api_key=api_key,
                 base_url=base_url,
@@ -250,6 +262,8 @@ class AsyncClient:
             ),
             _transport=self._transport,
         )
+        copy._chatbot_uid = self._chatbot_uid  # a copy prompts as the same session owner
+        return copy
 
     def _copy_arguments(
         self,
@@ -420,6 +434,9 @@ class AsyncClient:
         message = exc.message
         for secret in self._secrets:
             message = message.replace(secret, "<redacted>")
+            if len(secret) >= _SECRET_PREFIX and secret[:_SECRET_PREFIX] in message:
+                # A quoted value cut short ("sk-abc...") still gives most of the key away.
+                message = re.sub(re.escape(secret[:_SECRET_PREFIX]) + r"\S*", "<redacted>", message)
         if message != exc.message:
             exc.message = message
             exc.args = (message,)
@@ -427,8 +444,6 @@ class AsyncClient:
 
     def _check_open(self) -> None:
         if self.is_closed:
-            from smarter._exceptions import SmarterError
-
             raise SmarterError("The client is closed; make a new client to send requests.")
 
     async def _send(
@@ -482,14 +497,7 @@ class AsyncClient:
             return response
 
         try:
-            try:
-                # The happy path: one attempt, without the retry machinery's coroutine around
-                # it. A failure goes to run_with_retries, which judges it like its own.
-                response = await attempt(0)
-            except APIError as exc:
-                response = await run_with_retries(
-                    attempt, max_retries=max_retries, label=label, first_error=exc
-                )
+            response = await run_with_retries(attempt, max_retries=max_retries, label=label)
         except APIError as exc:
             log_attempt(
                 label, getattr(exc, "status_code", type(exc).__name__), attempts, exc.request_id
@@ -527,6 +535,7 @@ class AsyncClient:
             exc.response = response
             exc.status_code = response.status_code
             exc.request_id = response.request_id
+            self._redact(exc)  # the message quotes the value that did not fit
             raise
 
     async def _call(
@@ -588,10 +597,14 @@ class AsyncClient:
         self._check_open()
 
         async def fetch(after: str | None) -> AsyncPage[T]:
-            page_query = dict(query or {})
+            page_options = options
             if after is not None:
-                page_query["after"] = after
-            response = await self._send("GET", path, query=page_query, options=options)
+                # Later than extra_query, which is merged last: a caller's own `after`
+                # starts the walk, the cursors of the pages carry it on.
+                page_options = options._replace(
+                    extra_query={**(options.extra_query or {}), "after": after}
+                )
+            response = await self._send("GET", path, query=query, options=page_options)
             body = self._decode(response, cast_to, envelope=False)
             return AsyncPage(body=body, items=items, fetch=fetch)
 

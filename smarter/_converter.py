@@ -35,9 +35,7 @@ from smarter.types._base import BaseModel, WireEnum, copy_json
 __all__ = [
     "fields_set",
     "known_wire_keys",
-    "set_request_id",
     "structure",
-    "structure_list",
     "structurer",
     "unstructure",
     "wire_keys",
@@ -417,7 +415,7 @@ def structurer(cls: type[T]) -> Callable[[Any, str | None], T]:
         try:
             obj: T = hook(data, cls)
         except Exception as exc:
-            raise _invalid(data, cls, exc, request_id) from exc
+            raise _invalid(data, cls, exc, request_id) from _foreign(exc)
         if request_id is not None:
             _set_request_id(obj, request_id)
         return obj
@@ -440,17 +438,10 @@ def structure(data: Any, cls: type[T], *, request_id: str | None = None) -> T:
     try:
         obj: T = _hook_of(cls)(data, cls)
     except Exception as exc:
-        raise _invalid(data, cls, exc, request_id) from exc
+        raise _invalid(data, cls, exc, request_id) from _foreign(exc)
     if request_id is not None:
         _set_request_id(obj, request_id)
     return obj
-
-
-def structure_list(data: Any, cls: type[T]) -> list[T]:
-    """Build a list of *cls* from a decoded JSON array (see :func:`structure`)."""
-    list_type: Any = list[cls]  # type: ignore[valid-type]
-    result: list[T] = structure(data, list_type)
-    return result
 
 
 def unstructure(obj: Any) -> Any:
@@ -458,12 +449,16 @@ def unstructure(obj: Any) -> Any:
     return _converter.unstructure(obj)
 
 
-def set_request_id(obj: Any, request_id: str | None) -> None:
-    """Set ``_request_id`` on a result object (results are frozen to everyone else)."""
-    _set_request_id(obj, request_id)
-
-
 # -- naming the failing field --------------------------------------------------------------
+
+
+def _foreign(exc: Exception) -> Exception | None:
+    """The cause to chain under a validation error.
+
+    A cattrs error is kept. Our own mismatch is all in the message already, where the client
+    can redact the value it quotes; as a cause it would carry that value unredacted.
+    """
+    return None if isinstance(exc, (_MismatchError, _MissingFieldError)) else exc
 
 
 def _invalid(data: Any, tp: Any, exc: Exception, rid: str | None) -> APIResponseValidationError:

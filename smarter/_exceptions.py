@@ -269,14 +269,3 @@ def make_status_error(response: HTTPResponse) -> APIStatusError:
     message, body = error_message(response.status_code, response.content)
     cls = status_error_class(response.status_code)
     return cls(message, response=response, body=body)
-
-
-def _public_module() -> None:
-    # Tracebacks and reprs say `smarter.NotFoundError`, the name users import.
-    for name in __all__:
-        obj = globals()[name]
-        if isinstance(obj, type):
-            obj.__module__ = "smarter"
-
-
-_public_module()

@@ -7,6 +7,7 @@ in chunks, off the event loop, between the framing built here.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import mimetypes
 import os
@@ -66,20 +67,28 @@ def _stream_upload(filename: str, stream: IO[bytes], content_type: str | None) -
         start = stream.tell() if stream.seekable() else None
     except (OSError, AttributeError, ValueError):
         start = None
-    size: int | None = None
-    if start is not None:
-        try:
-            size = os.fstat(stream.fileno()).st_size - start
-        except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
-            size = stream.seek(0, io.SEEK_END) - start
-            stream.seek(start)
     return Upload(
         filename,
         content_type or _guess_type(filename),
         stream=stream,
         start=start,
-        size=size,
+        size=None if start is None else _known_size(stream, start),
     )
+
+
+def _known_size(stream: IO[bytes], start: int) -> int | None:
+    """The bytes ``read()`` will give, when that is known without reading them.
+
+    Only for a file on disk (fstat) or a ``BytesIO``: a wrapper such as ``gzip.open()`` or a
+    tar member has a different size on disk than what it reads, and is sent chunked instead.
+    """
+    if isinstance(stream, io.BytesIO):
+        return stream.getbuffer().nbytes - start
+    raw = getattr(stream, "raw", stream)
+    if isinstance(raw, io.FileIO):
+        with contextlib.suppress(OSError, ValueError):
+            return os.fstat(raw.fileno()).st_size - start
+    return None
 
 
 def _content_upload(filename: str | None, content: Any, content_type: str | None) -> Upload:

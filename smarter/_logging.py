@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Mapping
 
-from smarter._exceptions import APIConnectionError, APIError, APIStatusError
+from smarter._exceptions import APIError, APIStatusError
 
 __all__ = ["log_attempt", "log_headers", "log_retry", "logger", "setup_from_env"]
 
@@ -40,8 +40,6 @@ def setup_from_env() -> None:
 def _describe(exc: BaseException | None) -> str:
     if isinstance(exc, APIStatusError):
         return str(exc.status_code)
-    if isinstance(exc, APIConnectionError):
-        return type(exc).__name__
     return type(exc).__name__ if exc is not None else "-"
 
 

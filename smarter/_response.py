@@ -15,8 +15,8 @@ __all__ = ["HTTPResponse"]
 class HTTPResponse:
     """A finished HTTP response: status, headers and the body as bytes.
 
-    The aiohttp response behind it is already released when this object exists, so it is
-    safe to keep on an exception or a page for as long as the caller likes.
+    It holds no connection: the body is read whole (or, on an error raised mid-stream, left
+    out), so it is safe to keep on an exception or a page for as long as the caller likes.
 
     .. versionadded:: 0.2.0
     """

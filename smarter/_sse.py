@@ -80,9 +80,9 @@ class SSEDecoder:
     """Turn the bytes of a ``text/event-stream`` body into :class:`ServerSentEvent` objects.
 
     Feed it chunks as they arrive and call :meth:`close` at the end of the body. The last
-    event id and the reconnection time survive :meth:`close`, so the same decoder can be fed
-    the body of a resumed request (sent with ``Last-Event-ID``), as the spec's reconnection
-    does; a byte order mark is stripped again at the start of each body.
+    event id and the reconnection time survive :meth:`close`, as the spec's reconnection
+    wants; a byte order mark is stripped again at the start of each body. The client's
+    streams use a new decoder per body and keep the id to resume from themselves.
     """
 
     __slots__ = (

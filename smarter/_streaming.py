@@ -143,6 +143,7 @@ class AsyncStream(Generic[T]):
         self._delivered = False
         self._done = False
         self._closed = False
+        self._aborted = False
 
     # -- public surface -------------------------------------------------------------------
 
@@ -163,13 +164,19 @@ class AsyncStream(Generic[T]):
         while True:
             if self._pending is not None:
                 error, self._pending = self._pending, None
-                self._release()
+                self._abort()
                 raise error
+            if self._aborted:
+                # Iterating on after a failure or a cancel must not look like a clean end.
+                raise IncompleteStreamError(
+                    "The stream was interrupted before its final event.",
+                    request_id=self.request_id,
+                )
             try:
                 item = self._next_ready()
             except APIError as error:
                 if self._delivered or isinstance(error, APIResponseValidationError):
-                    self._release()
+                    self._abort()
                     raise
                 # An error before any chunk was delivered is an error of the call: it is
                 # retried (from the start) when its status says so.
@@ -184,11 +191,11 @@ class AsyncStream(Generic[T]):
             await self._releasing(self._fill())
 
     async def _releasing(self, step: Coroutine[Any, Any, None]) -> None:
-        """Await a step of the iteration; whatever it raises (a cancel too) releases."""
+        """Await a step of the iteration; whatever it raises (a cancel too) aborts."""
         try:
             await step
         except BaseException:
-            self._release()
+            self._abort()
             raise
 
     def _next_ready(self) -> T | object:
@@ -202,12 +209,13 @@ class AsyncStream(Generic[T]):
             except InStreamError as err:
                 events.clear()
                 self._done = True
-                raise self._in_stream_error(err) from None
+                raise self._redact(self._in_stream_error(err)) from None
             except APIResponseValidationError as exc:
                 exc.response = self._head
                 exc.request_id = self.request_id or self._request_id
+                self._redact(exc)
                 # The server goes on as if nothing were wrong: close rather than drain.
-                self._release()
+                self._abort()
                 raise
             if last:
                 events.clear()
@@ -243,7 +251,7 @@ class AsyncStream(Generic[T]):
             try:
                 await self._connect(None)
             except BaseException:
-                self._release()
+                self._abort()
                 raise
         return self
 
@@ -278,6 +286,11 @@ class AsyncStream(Generic[T]):
                 loop.call_soon_threadsafe(response.close)
 
     # -- mechanics ------------------------------------------------------------------------
+
+    def _abort(self) -> None:
+        """Release after a failure: iterating on raises instead of ending quietly."""
+        self._aborted = True
+        self._release()
 
     def _release(self) -> None:
         self._closed = True
@@ -348,7 +361,9 @@ class AsyncStream(Generic[T]):
         try:
             await self._connect(error, resume=resumable)
         except APIError as final:
-            if self._delivered:
+            if self._delivered or not fresh:
+                # The response had started and broke: the stream ended early, whatever
+                # the attempts to resume it answered.
                 raise self._lost(error) from final
             raise
 
@@ -370,7 +385,7 @@ class AsyncStream(Generic[T]):
         if err.status is None or err.status < 400 or head is None:
             return APIError(err.message, body=err.body, request_id=self.request_id)
         cls = status_error_class(err.status)
-        return self._redact(cls(err.message, response=head, body=err.body, status_code=err.status))
+        return cls(err.message, response=head, body=err.body, status_code=err.status)
 
     async def _fill(self) -> None:
         """Read until an event is queued or the stream is over."""

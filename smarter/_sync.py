@@ -14,7 +14,6 @@ This is the only module of the package that runs threads of its own.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import concurrent.futures
 import contextlib
 import inspect
@@ -68,13 +67,21 @@ _CLOSE_TIMEOUT = 5.0
 
 
 class Portal:
-    """A private event loop in a daemon thread, started on first use."""
+    """A private event loop in a daemon thread, started on first use.
 
-    def __init__(self) -> None:
+    Everything that can make a call (the client, its copies, resources, streams, pages)
+    holds the portal. Once none does, or at interpreter exit, whatever is still open is
+    closed by *cleanup* on the loop's thread and the thread ends: an unclosed client leaves
+    no thread, socket or warning behind.
+    """
+
+    def __init__(self, cleanup: Callable[[], object] | None = None) -> None:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopped = False
+        self._cleanup = cleanup
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         _PORTALS.add(self)
 
     @property
@@ -94,7 +101,10 @@ class Portal:
             def run() -> None:
                 asyncio.set_event_loop(loop)
                 loop.call_soon(ready.set)
-                loop.run_forever()
+                try:
+                    loop.run_forever()
+                finally:
+                    _shut_down(loop)
 
             thread = threading.Thread(
                 target=run, name=f"smarter-loop-{next(_COUNTER)}", daemon=True
@@ -103,6 +113,8 @@ class Portal:
             ready.wait()
             self._thread = thread
             self._loop = loop
+            # Holds the loop, the thread and the cleanup, never the portal itself.
+            self._finalizer = weakref.finalize(self, _stop, loop, thread, self._cleanup)
             return loop
 
     def call(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
@@ -159,35 +171,59 @@ class Portal:
                 loop.call_soon_threadsafe(fn)
 
     def stop(self) -> None:
-        """Stop the loop and join its thread; idempotent."""
+        """Stop the loop (after the cleanup) and join its thread; idempotent."""
         with self._lock:
             self._stopped = True
-            loop, self._loop = self._loop, None
-            thread, self._thread = self._thread, None
-        if loop is None or thread is None:
-            return
-
-        async def drain() -> None:
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await loop.shutdown_asyncgens()
-
-        if thread.is_alive() and threading.get_ident() != thread.ident:
-            with contextlib.suppress(Exception):
-                asyncio.run_coroutine_threadsafe(drain(), loop).result(_CLOSE_TIMEOUT)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(_CLOSE_TIMEOUT)
-        if not loop.is_running():
-            loop.close()
+            finalizer, self._finalizer = self._finalizer, None
+            self._loop = None
+            self._thread = None
+        if finalizer is not None:
+            finalizer()  # runs _stop once, and never again at exit
 
     def forget(self) -> None:
         """After a fork: drop the parent's loop and thread (gone in the child) unclosed."""
+        if self._finalizer is not None:
+            self._finalizer.detach()  # the loop's wake-up pipe is shared with the parent
+            self._finalizer = None
         _ORPHANS.append(self._loop)  # never finalised: its selector belongs to the parent
         self._lock = threading.Lock()
         self._loop = None
         self._thread = None
+
+
+def _stop(
+    loop: asyncio.AbstractEventLoop,
+    thread: threading.Thread,
+    cleanup: Callable[[], object] | None,
+) -> None:
+    """Run *cleanup* on the loop's thread, stop the loop, and wait for the thread to end.
+
+    Called by Portal.stop(), or by the garbage collector or at exit for a portal nobody
+    closed (in which case it may run in any thread, the loop's own included).
+    """
+
+    def finish() -> None:
+        try:
+            if cleanup is not None:
+                cleanup()
+        finally:
+            loop.stop()
+
+    with contextlib.suppress(RuntimeError):  # the loop is already closed
+        loop.call_soon_threadsafe(finish)
+    if threading.get_ident() != thread.ident:
+        thread.join(_CLOSE_TIMEOUT)
+
+
+def _shut_down(loop: asyncio.AbstractEventLoop) -> None:
+    """In the loop's thread once it stopped: cancel what is left, then close the loop."""
+    tasks = asyncio.all_tasks(loop)
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
 
 
 _PORTALS: weakref.WeakSet[Portal] = weakref.WeakSet()
@@ -341,24 +377,10 @@ def _blocking_signature(fn: Callable[..., Any]) -> inspect.Signature:
     signature = inspect.signature(fn)
     annotation = signature.return_annotation
     if isinstance(annotation, str):
-        annotation = (
-            annotation.replace("AsyncPaginator[", "SyncPage[")
-            .replace("AsyncStream[", "Stream[")
-            .replace("AsyncChatbot", "Chatbot")
+        annotation = annotation.replace("AsyncPaginator[", "SyncPage[").replace(
+            "AsyncStream[", "Stream["
         )
     return signature.replace(return_annotation=annotation)
-
-
-_LIVE: weakref.WeakSet[Client] = weakref.WeakSet()
-
-
-@atexit.register
-def _close_live_clients() -> None:
-    # atexit runs while the loop threads are still alive, before modules are torn down:
-    # the sessions close cleanly and aiohttp has nothing to complain about.
-    for client in list(_LIVE):
-        with contextlib.suppress(Exception):
-            client.close()
 
 
 class Client:
@@ -392,31 +414,27 @@ class Client:
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
         session_factory: SessionFactory | None = None,
     ) -> None:
-        self._setup(
-            AsyncClient(
-                api_key=api_key,
-                base_url=base_url,
-                auth_scheme=auth_scheme,
-                timeout=timeout,
-                max_retries=max_retries,
-                default_headers=default_headers,
-                default_query=default_query,
-                proxy=proxy,
-                ssl=ssl,
-                connection_limit=connection_limit,
-                session_factory=session_factory,
-            ),
-            Portal(),
-            owner=True,
+        client = AsyncClient(
+            api_key=api_key,
+            base_url=base_url,
+            auth_scheme=auth_scheme,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            default_query=default_query,
+            proxy=proxy,
+            ssl=ssl,
+            connection_limit=connection_limit,
+            session_factory=session_factory,
         )
+        # The portal closes the pool on its own loop thread if nobody closes the client.
+        self._setup(client, Portal(cleanup=client._transport.close_nowait), owner=True)
 
     def _setup(self, client: AsyncClient, portal: Portal, *, owner: bool) -> None:
         self._async = client
         self._portal = portal
         self._owner = owner
         self._closed = False
-        if owner:
-            _LIVE.add(self)
 
     # -- options ---------------------------------------------------------------------------
 
@@ -486,7 +504,6 @@ class Client:
         if self._closed:
             return
         self._closed = True
-        _LIVE.discard(self)
         if not self._owner:
             self._async._closed = True
             return

@@ -11,6 +11,7 @@ as ``__cause__``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import ssl as _ssl
@@ -126,12 +127,37 @@ class _FormPayload(aiohttp.payload.Payload):
                 if upload.start is not None:
                     await loop.run_in_executor(None, stream.seek, upload.start)
             try:
-                while chunk := await loop.run_in_executor(None, stream.read, _READ_SIZE):
-                    await writer.write(chunk)
+                await _copy(loop, stream, writer, upload.size, upload.filename)
             finally:
                 if upload.path is not None:
                     stream.close()
         await writer.write(self._form.tail)
+
+
+async def _copy(
+    loop: asyncio.AbstractEventLoop,
+    stream: IO[bytes],
+    writer: aiohttp.abc.AbstractStreamWriter,
+    size: int | None,
+    filename: str,
+) -> None:
+    """Send a file in chunks read in the executor: exactly *size* bytes when it is known.
+
+    The Content-Length announced *size*: a file that grew or shrank since would send a body
+    of the wrong length, whose surplus the server would read as the next request.
+    """
+    left = size
+    while left is None or left > 0:
+        want = _READ_SIZE if left is None else min(_READ_SIZE, left)
+        chunk = await loop.run_in_executor(None, stream.read, want)
+        if not chunk:
+            break
+        await writer.write(chunk)
+        if left is not None:
+            left -= len(chunk)
+    grew = left == 0 and bool(await loop.run_in_executor(None, stream.read, 1))
+    if left or grew:
+        raise ValueError(f"{filename!r} changed size while it was uploaded (expected {size} bytes)")
 
 
 def _close_opened(opening: asyncio.Future[Any]) -> None:
@@ -404,13 +430,7 @@ class Transport:
         session, self._session = self._session, None
         if session is None or not self._owned or session.closed:
             return
-        connector = session.connector
-        # Detaching marks the session closed without I/O, so aiohttp has nothing to warn
-        # about; the connector's synchronous close shuts its sockets (a no-op once the loop
-        # is closed, when the sockets go with the process).
-        session.detach()
-        if connector is not None:
-            connector._close()
+        _close_now(session)
 
     def forget(self) -> None:
         """After a fork: drop the pool without touching its sockets (they are the parent's).
@@ -433,5 +453,37 @@ class Transport:
     def __del__(self) -> None:
         # A client dropped without aclose(): shut its sockets now, quietly, rather than let
         # aiohttp complain about an unclosed session at exit.
-        if not self.closed and self._session is not None and self._owned:
-            self.close_nowait()
+        session = self._session
+        if self.closed or session is None or not self._owned:
+            return
+        loop = self._loop
+        if loop is not None and loop.is_running() and not _running_on(loop):
+            # The last reference went in another thread: the loop's thread does the closing.
+            self.closed = True
+            self._session = None
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_close_now, session)
+            return
+        self.close_nowait()
+
+
+def _running_on(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+def _close_now(session: aiohttp.ClientSession) -> None:
+    """Close a session without awaiting, on its loop's thread (or after the loop closed).
+
+    Detaching marks the session closed without I/O, so aiohttp has nothing to warn about;
+    the connector's synchronous close shuts its sockets (a no-op once the loop is closed,
+    when the sockets go with the process).
+    """
+    if session.closed:
+        return
+    connector = session.connector
+    session.detach()
+    if connector is not None:
+        connector._close()

@@ -299,3 +299,57 @@ class TestMultipartFraming:
         # The boundary is random but always as long: the same fields make the same size.
         form = MultipartForm.build({"purpose": "fine-tune", "note": "x"}, "file", to_upload(DATA))
         assert server.requests_to("POST", "files")[-1].body_size == form.size
+
+
+class TestSizes:
+    async def test_wrapper_whose_size_on_disk_differs(
+        self, client: AnyClient, server: ReferenceServer, tmp_path: Path
+    ) -> None:
+        """A gzip file object uploads what it reads (sent chunked), not its size on disk."""
+        import gzip
+
+        text = b"prompt,response\n" + b"a,b\n" * 15000
+        path = tmp_path / "train.csv.gz"
+        path.write_bytes(gzip.compress(text))
+
+        with gzip.open(path, "rb") as reader:
+            uploaded = await run(client.files.create(file=("train.csv", reader)))
+
+        with gzip.open(path, "rb") as again:
+            size = to_upload(("x", again)).size
+
+        assert stored(server, uploaded.id)[2] == text
+        assert size is None
+
+    def test_sizes_known_without_reading(self, csv_path: Path) -> None:
+        """A file on disk and a BytesIO have a Content-Length, from where they stand."""
+        with csv_path.open("rb") as handle:
+            handle.read(3)
+            on_disk = to_upload(handle).size
+        in_memory = io.BytesIO(DATA)
+        in_memory.read(5)
+
+        assert (on_disk, to_upload(in_memory).size) == (len(DATA) - 3, len(DATA) - 5)
+
+    @pytest.mark.parametrize(("change", "extra"), [("grows", b"more,rows\n"), ("shrinks", None)])
+    async def test_file_that_changes_size_is_an_error(
+        self, server: ReferenceServer, csv_path: Path, change: str, extra: bytes | None
+    ) -> None:
+        """A file whose size changed after it was measured fails loudly, never a wrong body."""
+        from smarter._client import Options
+
+        upload = to_upload(csv_path)
+        if extra is None:
+            csv_path.write_bytes(DATA[:5])
+        else:
+            with csv_path.open("ab") as grow:
+                grow.write(extra)
+        form = MultipartForm.build({"purpose": "fine-tune"}, "file", upload)
+
+        async with smarter.AsyncClient(
+            base_url=server.url, api_key=server.api_key, max_retries=0
+        ) as client:
+            with pytest.raises(smarter.APIConnectionError, match="changed size"):
+                await client._send("POST", "files", form=form, options=Options())
+
+        assert server.state.files == {}

@@ -208,6 +208,21 @@ class TestOptionsReused:
         ]
         assert second.next_page_info() != first.next_page_info()
 
+    async def test_extra_query_after_starts_the_walk(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """A caller's extra_query after= starts the walk; the cursors carry it forward."""
+        await upload(client, 7)
+        first = await run(client.files.list(limit=2))
+        start = first.next_page_info()["after"]
+        expected = ids(await collect(await run(first.get_next_page())))
+
+        seen = await collect(await run(client.files.list(limit=2, extra_query={"after": start})))
+
+        afters = [request.query["after"] for request in server.requests_to("GET", "files")[-3:]]
+        assert ids(seen) == expected
+        assert (len(seen), afters[0], len(set(afters))) == (5, start, 3)
+
     async def test_timeout(
         self, make_client: Callable[..., AnyClient], server: ReferenceServer, kind: str
     ) -> None:

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import contextlib
 import io
+import json
 import logging
 import ssl
 import threading
@@ -222,6 +223,43 @@ class TestTheKeyStaysSecret:
 
         assert "you sent Authorization" in str(caught.value)
         assert _leaks(_describe(caught.value) + "\n".join(lines), server.api_key) == []
+
+    @pytest.mark.parametrize("where", ["chat-error-event", "invalid-field", "invalid-event"])
+    async def test_echoed_key_in_other_errors_is_redacted(
+        self, client: AnyClient, server: ReferenceServer, where: str
+    ) -> None:
+        """Errors that quote what the server sent (not only status errors) hide the key."""
+        echo = f"Token {server.api_key}"
+        stream = "text/event-stream"
+        if where == "chat-error-event":
+            error = {"error": {"message": echo, "type": "x", "code": "not-a-status"}}
+            body = f"data: {json.dumps(error)}\n\n"
+            server.inject(
+                "POST", "chat/completions", Fault(status=200, body=body, content_type=stream)
+            )
+        elif where == "invalid-event":
+            body = f"data: {{{echo}\n\n"
+            server.inject(
+                "POST", "chat/completions", Fault(status=200, body=body, content_type=stream)
+            )
+        else:
+            server.inject("*", "cli/whoami/", Fault(status=200, body={"data": {"user": echo}}))
+
+        def call() -> Any:
+            # A sync client runs the call when it is made, so it is made inside the raises.
+            if where == "invalid-field":
+                return client.whoami()
+            return collect(
+                client.chat.completions.create(
+                    model="m", messages=[{"role": "user", "content": "x"}], stream=True
+                )
+            )
+
+        with pytest.raises(smarter.APIError) as caught:
+            await run(call())
+
+        assert "<redacted>" in str(caught.value)
+        assert _leaks(_describe(caught.value), server.api_key) == []
 
 
 def _redirecting_app(target: Callable[[], str], seen: list[dict[str, str]]) -> web.Application:

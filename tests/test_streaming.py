@@ -688,3 +688,45 @@ class TestPerCallOptions:
             (r.headers["X-Trace"], dict(r.query), json.loads(r.body)["skip_special_tokens"])
             for r in requests
         ] == [("t", {"model_endpoint_name": MODEL, "tag": "q"}, True)] * 2
+
+
+class TestNeverQuietlyShort:
+    async def test_iterating_after_a_cancel_raises(self, server: ReferenceServer) -> None:
+        """A stream whose read was cancelled raises IncompleteStreamError if iterated again."""
+        server.inject("POST", STREAM, Fault(slow_body=2.0))
+        async with smarter.AsyncClient(base_url=server.url, api_key=server.api_key) as client:
+            stream = completion_stream(client, 5)
+            first = await stream.__anext__()
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(stream.__anext__(), 0.2)
+
+            with pytest.raises(smarter.IncompleteStreamError):
+                await stream.__anext__()
+
+        assert first.output.text == expected_tokens(5)[0]
+
+    async def test_close_ends_quietly(self, client: AnyClient) -> None:
+        """A stream the caller closed yields nothing more, without an error."""
+        stream = completion_stream(client, 5)
+        if isinstance(client, smarter.AsyncClient):
+            await stream.__anext__()
+            await stream.close()
+            rest = await collect(stream)
+        else:
+            next(stream)
+            stream.close()
+            rest = list(stream)
+
+        assert rest == []
+
+    async def test_early_end_before_the_first_chunk(
+        self, kind: str, make_client: Callable[..., AnyClient], server: ReferenceServer
+    ) -> None:
+        """A stream that ends before its first chunk every time raises IncompleteStreamError."""
+        client = make_client(kind, max_retries=1)
+        server.inject("POST", STREAM, *[Fault(cut_after=0, abort=False)] * 2)
+
+        chunks, error = await chunks_until_error(completion_stream(client, 5))
+
+        assert (chunks, type(error)) == ([], smarter.IncompleteStreamError)
+        assert len(server.requests_to("POST", STREAM)) == 2

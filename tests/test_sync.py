@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -19,6 +21,16 @@ from smarter.testing import Fault, ReferenceServer
 
 def _client(server: ReferenceServer, **options: object) -> smarter.Client:
     return smarter.Client(base_url=server.url, api_key=server.api_key, **options)  # type: ignore[arg-type]
+
+
+def _eventually(condition: Callable[[], bool], within: float = 5.0) -> bool:
+    """Whether *condition* holds within *within* seconds (the server sees a close late)."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def _loop_threads() -> list[threading.Thread]:
@@ -52,6 +64,24 @@ class TestLoopThread:
         assert idle == set()
         assert thread.daemon
         assert not thread.is_alive()
+
+    def test_dropped_client_leaves_nothing_behind(self, server: ReferenceServer) -> None:
+        """A Client dropped unclosed ends its thread and closes its connections once collected."""
+        before = set(_loop_threads())
+        client = _client(server)
+        client.whoami()
+        (thread,) = set(_loop_threads()) - before
+        copy = client.with_options(timeout=9.0)
+        del client
+        gc.collect()
+        copy.whoami()  # a copy holds the loop: it still works after its parent is gone
+
+        del copy
+        gc.collect()
+        thread.join(5)
+
+        assert not thread.is_alive()
+        assert _eventually(lambda: server.open_connections == 0)
 
     def test_copies_share_the_thread(self, server: ReferenceServer) -> None:
         """with_options copies run on the same loop thread as the original."""

@@ -9,7 +9,6 @@ legacy routes answered keeps using them.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cached_property
 from typing import Any, TypeVar
@@ -196,10 +195,10 @@ class AsyncChatbot(_Described):
 class AsyncChatbots(AsyncAPIResource):
     """``client.resources.chatbots``."""
 
-    @cached_property
+    @property
     def uid(self) -> str:
         """The session owner id sent with prompts: one per client unless given."""
-        return uuid.uuid4().hex
+        return self._client._chatbot_uid
 
     async def get(
         self,

@@ -167,6 +167,13 @@ class TestUid:
         assert first.uid == second.uid == client.resources.chatbots.uid != other.uid
         assert len(first.uid) == 32
 
+    async def test_shared_by_copies(self, client: AnyClient) -> None:
+        """A with_options() copy prompts as the same session owner as its client."""
+        copy = client.with_options(timeout=30)
+        bot = await run(copy.resources.chatbots.get(name="example"))
+
+        assert bot.uid == copy.resources.chatbots.uid == client.resources.chatbots.uid
+
     async def test_overridable(self, client: AnyClient, server: ReferenceServer) -> None:
         """get(name=, uid=) prompts with the caller's uid."""
         bot = await run(client.resources.chatbots.get(name="example", uid="user-42"))
