@@ -9,6 +9,7 @@ import platform
 import re
 import ssl as _ssl
 import urllib.parse
+import weakref
 from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -205,6 +206,9 @@ class AsyncClient:
         )
         self._owns_transport = _transport is None
         self._closed = False
+        # The open clients on this pool, the original and its copies: the pool closes with
+        # the original, or with the last of them once the original is gone.
+        self._sharing: weakref.WeakSet[AsyncClient] = weakref.WeakSet((self,))
         # The session owner id (`uid`) of chatbot prompts: one per client and its copies.
         self._chatbot_uid = os.urandom(16).hex()
         self._base = str(self.base_url)
@@ -246,7 +250,9 @@ class AsyncClient:
         """A copy with some options changed, sharing this client's connection pool.
 
         *default_headers* and *default_query* are merged over this client's own. The copy
-        needs no closing: closing this client closes the pool they share. The options of
+        needs no closing: closing this client closes the pool they share. Closing a copy
+        closes the pool only when the original and every other copy are closed or gone (as
+        in ``async with AsyncClient().with_options(...) as client:``). The options of
         the pool itself (``proxy``, ``ssl``, ``connection_limit``, ``http_session``,
         ``session_factory``) cannot differ in a copy: make a new client for those.
         """
@@ -263,6 +269,8 @@ class AsyncClient:
             _transport=self._transport,
         )
         copy._chatbot_uid = self._chatbot_uid  # a copy prompts as the same session owner
+        copy._sharing = self._sharing
+        self._sharing.add(copy)
         return copy
 
     def _copy_arguments(
@@ -300,10 +308,18 @@ class AsyncClient:
         return self._closed or self._transport.closed
 
     async def aclose(self) -> None:
-        """Close the connection pool (unless a caller-owned session); idempotent."""
-        self._closed = True
-        if self._owns_transport:
+        """Close the connection pool (unless a caller-owned session); idempotent.
+
+        On a copy made by :meth:`with_options`, only once nothing else uses the pool.
+        """
+        if self._leave():
             await self._transport.aclose()
+
+    def _leave(self) -> bool:
+        """Mark this client closed; whether the pool it shares closes with it."""
+        self._closed = True
+        self._sharing.discard(self)
+        return self._owns_transport or not self._sharing
 
     async def __aenter__(self) -> AsyncClient:
         return self

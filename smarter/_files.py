@@ -1,23 +1,27 @@
 """File inputs of uploads, and the multipart/form-data framing around them.
 
 A file is given as ``bytes``, an ``os.PathLike``, a binary file object, or a tuple
-``(filename, contents[, media_type])``. Nothing here reads a file: the transport streams it
-in chunks, off the event loop, between the framing built here.
+``(filename, contents[, media_type])``. The transport streams a file in chunks between the
+framing built here, each read made off the event loop by :func:`off_loop`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import io
 import mimetypes
 import os
 import secrets
-from collections.abc import Mapping
-from typing import IO, Any, TypeAlias
+from collections.abc import Callable, Mapping
+from typing import IO, Any, TypeAlias, TypeVar
 
 import attrs
 
-__all__ = ["FileTypes", "MultipartForm", "Upload", "to_upload"]
+__all__ = ["FileTypes", "MultipartForm", "Upload", "off_loop", "to_upload", "when_idle"]
+
+T = TypeVar("T")
 
 FileContent: TypeAlias = "bytes | os.PathLike[str] | IO[bytes]"
 FileTypes: TypeAlias = (
@@ -186,3 +190,42 @@ class MultipartForm:
         if self.upload.size is None:
             return None
         return len(self.head) + self.upload.size + len(self.tail)
+
+
+# The executor call still running on each file object, by id: a cancelled upload attempt
+# cannot stop a read in a worker thread, and the next attempt must not rewind the file
+# while that read still moves it on (it would send the file without its first chunk).
+_BUSY: dict[int, asyncio.Future[Any]] = {}
+
+
+async def off_loop(stream: IO[bytes], fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(*args)``, a read or seek of *stream*, in the executor.
+
+    It waits first for any such call an earlier, cancelled attempt left running on *stream*;
+    if this one is cancelled, its call runs on to its end and the next one waits for it.
+    """
+    loop = asyncio.get_running_loop()
+    key = id(stream)
+    busy = _BUSY.get(key)
+    if busy is not None and busy.get_loop() is loop:
+        await asyncio.wait([busy])
+    work: asyncio.Future[T] = loop.run_in_executor(None, fn, *args)
+    _BUSY[key] = work
+    work.add_done_callback(functools.partial(_idle, key))
+    return await asyncio.shield(work)
+
+
+def _idle(key: int, work: asyncio.Future[Any]) -> None:
+    if _BUSY.get(key) is work:
+        del _BUSY[key]
+    if not work.cancelled():
+        work.exception()  # seen: the attempt that asked for it may be gone
+
+
+def when_idle(stream: IO[bytes], fn: Callable[[], object]) -> None:
+    """Call *fn* (a close) now, or once the call :func:`off_loop` left running on *stream* ends."""
+    busy = _BUSY.get(id(stream))
+    if busy is None:
+        fn()
+    else:
+        busy.add_done_callback(lambda _: fn())

@@ -20,7 +20,7 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from smarter._exceptions import APIConnectionError, APIError, APIStatusError
 from smarter._logging import log_retry
@@ -183,20 +183,43 @@ async def run_with_retries(
     Raises:
         APIError: the last failure, when it may not be retried or no retries are left.
     """
-    if first_error is None:
-        # The happy path makes one attempt without building tenacity's machinery, which
-        # costs more than the rest of the client's per-call work put together.
-        try:
-            return await attempt(retries_taken)
-        except APIError as exc:
-            first_error = exc
-    if retries_taken >= max_retries or not should_retry(first_error):
-        raise first_error
+    try:
+        if first_error is None:
+            # The happy path makes one attempt without building tenacity's machinery, which
+            # costs more than the rest of the client's per-call work put together.
+            try:
+                return await attempt(retries_taken)
+            except APIError as exc:
+                first_error = exc
+        if retries_taken >= max_retries or not should_retry(first_error):
+            raise first_error
+        return await _retry(
+            attempt,
+            first_error,
+            max_retries=max_retries,
+            label=label,
+            offset=retries_taken,
+            on_retry=on_retry,
+        )
+    finally:
+        # The error goes up with this frame in its traceback: a reference to it here too
+        # would be a cycle, keeping the call (and a client dropped after it) alive until
+        # the cycle collector runs.
+        first_error = None
+
+
+async def _retry(
+    attempt: Callable[[int], Awaitable[T]],
+    first_error: APIError | None,
+    *,
+    max_retries: int,
+    label: str,
+    offset: int,
+    on_retry: Callable[[int], None] | None,
+) -> T:
     # Imported on the first retry, not with the package: tenacity (and tornado, which it
     # imports when installed) is a fifth of `import smarter` otherwise.
     import tenacity
-
-    offset = retries_taken
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         outcome = state.outcome
@@ -204,7 +227,7 @@ async def run_with_retries(
         delay = state.next_action.sleep if state.next_action is not None else 0.0
         log_retry(label, exc, offset + state.attempt_number, delay)
 
-    retrying = tenacity.AsyncRetrying(
+    retrying: Any = tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(max_retries - offset + 1),
         wait=_wait(offset),
         retry=tenacity.retry_if_exception(should_retry),
@@ -212,12 +235,18 @@ async def run_with_retries(
         sleep=_sleep,
         reraise=True,
     )
-    async for trial in retrying:
-        with trial:
-            number = offset + trial.retry_state.attempt_number - 1
-            if number == offset:
-                raise first_error
-            if on_retry is not None:
-                on_retry(number)
-            return await attempt(number)
-    raise AssertionError("unreachable: tenacity re-raises the last failure")  # pragma: no cover
+    trial: Any = None
+    try:
+        async for trial in retrying:
+            with trial:
+                number = offset + trial.retry_state.attempt_number - 1
+                if number == offset:
+                    assert first_error is not None
+                    raise first_error
+                if on_retry is not None:
+                    on_retry(number)
+                return await attempt(number)
+        raise AssertionError("unreachable: tenacity re-raises the last failure")  # pragma: no cover
+    finally:
+        # Tenacity's state holds the last error too (see run_with_retries).
+        first_error = retrying = trial = None

@@ -335,7 +335,7 @@ class AsyncStream(Generic[T]):
         """Open the stream (again): retried on the call's one budget of retries."""
         self._loop = asyncio.get_running_loop()
         last_id = self._last_id if resume else None
-        self._response = await run_with_retries(
+        response = await run_with_retries(
             lambda n: self._open(n, last_id),
             max_retries=self._max_retries,
             label=self._label,
@@ -343,8 +343,13 @@ class AsyncStream(Generic[T]):
             first_error=error,
             on_retry=self._count_retry,
         )
+        if self._closed:
+            # close() was called (by another task) while this was connecting.
+            response.close()
+            return
+        self._response = response
         self._decoder = SSEDecoder()
-        log_attempt(self._label, self._response.status, self._retries + 1, self.request_id)
+        log_attempt(self._label, response.status, self._retries + 1, self.request_id)
 
     async def _recover(self, error: APIError, *, fresh: bool = False) -> None:
         """Carry on after a broken stream: resume it, start it over, or fail loudly."""
@@ -388,17 +393,26 @@ class AsyncStream(Generic[T]):
         return cls(err.message, response=head, body=err.body, status_code=err.status)
 
     async def _fill(self) -> None:
-        """Read until an event is queued or the stream is over."""
+        """Read until an event is queued or the stream is over.
+
+        A close() by another task while this waits ends the stream as it asked: what broke
+        is its doing, not the network's, and is neither resumed nor reported.
+        """
         while not self._events and not self._done:
             if self._response is None:
                 await self._connect(None)
             response = self._response
-            assert response is not None
+            if response is None:  # closed while connecting
+                return
             try:
                 data = await response.read_chunk()
             except APIConnectionError as exc:
+                if self._closed:
+                    return
                 await self._recover(exc)
                 continue
+            if self._closed:
+                return
             if not data:
                 self._decoder.close()
                 await self._recover(

@@ -66,6 +66,25 @@ _COUNTER = itertools.count(1)
 _CLOSE_TIMEOUT = 5.0
 
 
+class _Gate:
+    """Whether calls may still be sent to a portal's loop.
+
+    Shared by the portal and its finalizer, which must not hold the portal. A call is sent
+    under the lock while the gate is open, and the loop is told to stop only after the gate
+    shut: every call sent reaches the loop before the stop does and is cancelled by it,
+    never left waiting on a loop that is gone.
+    """
+
+    __slots__ = ("lock", "open")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open = True
+
+
+_CLOSED = "The client is closed; make a new client to send requests."
+
+
 class Portal:
     """A private event loop in a daemon thread, started on first use.
 
@@ -76,10 +95,9 @@ class Portal:
     """
 
     def __init__(self, cleanup: Callable[[], object] | None = None) -> None:
-        self._lock = threading.Lock()
+        self._gate = _Gate()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._stopped = False
         self._cleanup = cleanup
         self._finalizer: weakref.finalize[Any, Any] | None = None
         _PORTALS.add(self)
@@ -90,11 +108,11 @@ class Portal:
         return self._loop
 
     def _start(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
+        with self._gate.lock:
             if self._loop is not None:
                 return self._loop
-            if self._stopped:
-                raise SmarterError("The client is closed; make a new client to send requests.")
+            if not self._gate.open:
+                raise SmarterError(_CLOSED)
             loop = asyncio.new_event_loop()
             ready = threading.Event()
 
@@ -114,7 +132,7 @@ class Portal:
             self._thread = thread
             self._loop = loop
             # Holds the loop, the thread and the cleanup, never the portal itself.
-            self._finalizer = weakref.finalize(self, _stop, loop, thread, self._cleanup)
+            self._finalizer = weakref.finalize(self, _stop, loop, thread, self._cleanup, self._gate)
             return loop
 
     def call(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
@@ -138,7 +156,12 @@ class Portal:
             finally:
                 finished.set()
 
-        future = asyncio.run_coroutine_threadsafe(invoke(), loop)
+        coroutine = invoke()
+        with self._gate.lock:
+            if not self._gate.open:  # closed by another thread since the loop was read
+                coroutine.close()
+                raise SmarterError(_CLOSED)
+            future = asyncio.run_coroutine_threadsafe(coroutine, loop)
         try:
             return future.result()
         except KeyboardInterrupt:
@@ -149,6 +172,10 @@ class Portal:
             raise
         except concurrent.futures.CancelledError:
             raise SmarterError("The call was cancelled because the client closed.") from None
+        finally:
+            # The future holds the error, whose traceback holds this frame: without this,
+            # a client dropped after a failed call waits for the cycle collector.
+            del future
 
     async def _blocking_form(self, value: Any) -> Any:
         if isinstance(value, AsyncPaginator):
@@ -172,8 +199,8 @@ class Portal:
 
     def stop(self) -> None:
         """Stop the loop (after the cleanup) and join its thread; idempotent."""
-        with self._lock:
-            self._stopped = True
+        with self._gate.lock:
+            self._gate.open = False
             finalizer, self._finalizer = self._finalizer, None
             self._loop = None
             self._thread = None
@@ -186,7 +213,7 @@ class Portal:
             self._finalizer.detach()  # the loop's wake-up pipe is shared with the parent
             self._finalizer = None
         _ORPHANS.append(self._loop)  # never finalised: its selector belongs to the parent
-        self._lock = threading.Lock()
+        self._gate = _Gate()
         self._loop = None
         self._thread = None
 
@@ -195,6 +222,7 @@ def _stop(
     loop: asyncio.AbstractEventLoop,
     thread: threading.Thread,
     cleanup: Callable[[], object] | None,
+    gate: _Gate,
 ) -> None:
     """Run *cleanup* on the loop's thread, stop the loop, and wait for the thread to end.
 
@@ -209,18 +237,19 @@ def _stop(
         finally:
             loop.stop()
 
-    with contextlib.suppress(RuntimeError):  # the loop is already closed
-        loop.call_soon_threadsafe(finish)
+    with gate.lock:
+        gate.open = False
+        with contextlib.suppress(RuntimeError):  # the loop is already closed
+            loop.call_soon_threadsafe(finish)
     if threading.get_ident() != thread.ident:
         thread.join(_CLOSE_TIMEOUT)
 
 
 def _shut_down(loop: asyncio.AbstractEventLoop) -> None:
     """In the loop's thread once it stopped: cancel what is left, then close the loop."""
-    tasks = asyncio.all_tasks(loop)
-    for task in tasks:
-        task.cancel()
-    if tasks:
+    while tasks := asyncio.all_tasks(loop):
+        for task in tasks:
+            task.cancel()
         loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
     loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
@@ -396,7 +425,6 @@ class Client:
 
     _async: AsyncClient
     _portal: Portal
-    _owner: bool
     _closed: bool
 
     def __init__(
@@ -428,12 +456,11 @@ class Client:
             session_factory=session_factory,
         )
         # The portal closes the pool on its own loop thread if nobody closes the client.
-        self._setup(client, Portal(cleanup=client._transport.close_nowait), owner=True)
+        self._setup(client, Portal(cleanup=client._transport.close_nowait))
 
-    def _setup(self, client: AsyncClient, portal: Portal, *, owner: bool) -> None:
+    def _setup(self, client: AsyncClient, portal: Portal) -> None:
         self._async = client
         self._portal = portal
-        self._owner = owner
         self._closed = False
 
     # -- options ---------------------------------------------------------------------------
@@ -482,7 +509,6 @@ class Client:
                 default_query=default_query,
             ),
             self._portal,
-            owner=False,
         )
         return copy
 
@@ -500,18 +526,20 @@ class Client:
         return self._closed or self._async.is_closed
 
     def close(self) -> None:
-        """Close the connections and stop the client's loop thread; idempotent."""
+        """Close the connections and stop the client's loop thread; idempotent.
+
+        On a copy made by :meth:`with_options`, only once the original and every other
+        copy are closed or gone.
+        """
         if self._closed:
             return
         self._closed = True
-        if not self._owner:
-            self._async._closed = True
+        if not self._async._leave():
             return
         if self._portal.loop is not None:
             with contextlib.suppress(SmarterError):
-                self._portal.call(self._async.aclose)
+                self._portal.call(self._async._transport.aclose)
         self._async._transport.close_nowait()
-        self._async._closed = True
         self._portal.stop()
 
     def __enter__(self) -> Client:

@@ -28,7 +28,7 @@ from aiohttp.helpers import get_env_proxy_for_url
 
 from smarter._config import Timeout
 from smarter._exceptions import APIConnectionError, APITimeoutError, SmarterError
-from smarter._files import MultipartForm
+from smarter._files import MultipartForm, off_loop, when_idle
 from smarter._response import HTTPResponse
 
 if sys.version_info >= (3, 11):
@@ -50,6 +50,9 @@ def _translate(exc: BaseException, request_id: str | None) -> APIConnectionError
     """The ``smarter`` error of a transport failure (the caller chains the original)."""
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return APITimeoutError(request_id=request_id)
+    if isinstance(exc.__cause__, _ChangedSizeError):
+        # Sending it again would fail the same way, after sending it all again.
+        return APIConnectionError(str(exc.__cause__), request_id=request_id, retryable=False)
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return APIConnectionError(
             f"TLS certificate verification failed: {exc.certificate_error}",
@@ -125,17 +128,20 @@ class _FormPayload(aiohttp.payload.Payload):
                 assert upload.stream is not None
                 stream = upload.stream
                 if upload.start is not None:
-                    await loop.run_in_executor(None, stream.seek, upload.start)
+                    await off_loop(stream, stream.seek, upload.start)
             try:
-                await _copy(loop, stream, writer, upload.size, upload.filename)
+                await _copy(stream, writer, upload.size, upload.filename)
             finally:
                 if upload.path is not None:
-                    stream.close()
+                    when_idle(stream, stream.close)
         await writer.write(self._form.tail)
 
 
+class _ChangedSizeError(Exception):
+    """A file's size is not what the request announced (raised inside aiohttp's writer)."""
+
+
 async def _copy(
-    loop: asyncio.AbstractEventLoop,
     stream: IO[bytes],
     writer: aiohttp.abc.AbstractStreamWriter,
     size: int | None,
@@ -149,15 +155,17 @@ async def _copy(
     left = size
     while left is None or left > 0:
         want = _READ_SIZE if left is None else min(_READ_SIZE, left)
-        chunk = await loop.run_in_executor(None, stream.read, want)
+        chunk = await off_loop(stream, stream.read, want)
         if not chunk:
             break
         await writer.write(chunk)
         if left is not None:
             left -= len(chunk)
-    grew = left == 0 and bool(await loop.run_in_executor(None, stream.read, 1))
+    grew = left == 0 and bool(await off_loop(stream, stream.read, 1))
     if left or grew:
-        raise ValueError(f"{filename!r} changed size while it was uploaded (expected {size} bytes)")
+        raise _ChangedSizeError(
+            f"{filename!r} changed size while it was uploaded (expected {size} bytes)"
+        )
 
 
 def _close_opened(opening: asyncio.Future[Any]) -> None:
@@ -479,11 +487,15 @@ def _close_now(session: aiohttp.ClientSession) -> None:
 
     Detaching marks the session closed without I/O, so aiohttp has nothing to warn about;
     the connector's synchronous close shuts its sockets (a no-op once the loop is closed,
-    when the sockets go with the process).
+    when the sockets go with the process). TLS connections are aborted: a graceful TLS
+    close waits for the peer on a loop that is about to stop, and its socket is left open.
     """
     if session.closed:
         return
     connector = session.connector
     session.detach()
     if connector is not None:
-        connector._close()
+        try:
+            connector._close(abort_ssl=True)
+        except TypeError:  # older aiohttp (before mid-2025) has no abort_ssl: a graceful close
+            connector._close()

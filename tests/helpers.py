@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import smarter
@@ -32,3 +34,17 @@ async def bound_client(kind: str, server: Any, **options: Any) -> AsyncIterator[
     else:
         with smarter.Client(**options) as sync_client:
             yield sync_client
+
+
+async def settle(probe: Callable[[], int], limit: int, seconds: float = 5.0) -> int:
+    """The value of *probe* once it is at most *limit*, or its last value after *seconds*.
+
+    For counts of connections, which fall a moment after the client closed them (the
+    server sees a close when its loop gets to it).
+    """
+    deadline = time.monotonic() + seconds
+    value = probe()
+    while value > limit and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+        value = probe()
+    return value

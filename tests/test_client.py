@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 import yarl
-from helpers import run
+from helpers import run, settle
 
 import smarter
 from smarter.testing import Fault, ReferenceServer
@@ -302,6 +302,32 @@ class TestWithOptions:
 
         with pytest.raises(smarter.SmarterError, match="closed"):
             await run(copy.whoami())
+
+    async def test_closing_a_copy_leaves_the_original_working(self, client: AnyClient) -> None:
+        """A closed copy refuses to send; the original and its pool carry on."""
+        copy = client.with_options(timeout=5.0)
+        await run(copy.close() if isinstance(copy, smarter.Client) else copy.aclose())
+
+        with pytest.raises(smarter.SmarterError, match="closed"):
+            await run(copy.whoami())
+        assert (await run(client.whoami())).environment == "reference"
+
+    async def test_closing_the_last_copy_of_a_dropped_original_closes_the_pool(
+        self, server: ReferenceServer, kind: str
+    ) -> None:
+        """``with Client().with_options(...) as c:`` closes the pool at the end of the block."""
+        options = {"base_url": server.url, "api_key": server.api_key}
+        if kind == "async":
+            async with smarter.AsyncClient(**options).with_options(timeout=5.0) as copy:
+                await copy.whoami()
+            transport = copy._transport
+        else:
+            with smarter.Client(**options).with_options(timeout=5.0) as sync_copy:
+                sync_copy.whoami()
+            transport = sync_copy._async._transport
+
+        assert transport.closed
+        assert await settle(lambda: server.open_connections, 0) == 0
 
 
 class TestLifecycle:

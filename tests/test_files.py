@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import run
@@ -161,7 +163,45 @@ class TestRefused:
             await run(client.files.create(file=42))  # type: ignore[arg-type]
 
 
+class _SlowFile(io.RawIOBase):
+    """A seekable file whose reads take a while, like a file on a network mount or in S3."""
+
+    def __init__(self, data: bytes, delay: float) -> None:
+        self._data = io.BytesIO(data)
+        self._delay = delay
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._data.tell()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._data.seek(offset, whence)
+
+    def readinto(self, buffer: Any) -> int:
+        time.sleep(self._delay)
+        return self._data.readinto(buffer)
+
+
 class TestRetries:
+    async def test_slow_file_is_resent_whole(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """A retry waits for the read the broken attempt left running before it rewinds."""
+        data = os.urandom(2 * 256 * 1024 + 123)  # three reads of 0.3 s each
+        server.inject("POST", "files", Fault(delay=0.45, drop="before"))  # during the second
+
+        created = await run(client.files.create(file=("data.bin", _SlowFile(data, 0.3))))
+
+        assert (len(server.requests_to("POST", "files")), stored(server, created.id)[2]) == (
+            2,
+            data,
+        )
+
     async def test_pipe_is_not_retried(
         self, client: AnyClient, server: ReferenceServer, pipe: io.BufferedReader
     ) -> None:
@@ -335,7 +375,7 @@ class TestSizes:
     async def test_file_that_changes_size_is_an_error(
         self, server: ReferenceServer, csv_path: Path, change: str, extra: bytes | None
     ) -> None:
-        """A file whose size changed after it was measured fails loudly, never a wrong body."""
+        """A file whose size changed since it was measured fails at once, never a wrong body."""
         from smarter._client import Options
 
         upload = to_upload(csv_path)
@@ -346,10 +386,9 @@ class TestSizes:
                 grow.write(extra)
         form = MultipartForm.build({"purpose": "fine-tune"}, "file", upload)
 
-        async with smarter.AsyncClient(
-            base_url=server.url, api_key=server.api_key, max_retries=0
-        ) as client:
+        async with smarter.AsyncClient(base_url=server.url, api_key=server.api_key) as client:
             with pytest.raises(smarter.APIConnectionError, match="changed size"):
                 await client._send("POST", "files", form=form, options=Options())
 
-        assert server.state.files == {}
+        # Not retried: sending it again would fail the same way, after sending it all again.
+        assert (server.state.files, len(server.requests_to("POST", "files"))) == ({}, 1)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from helpers import run
+from helpers import run, settle
 
 import smarter
 from smarter.testing import Fault, ReferenceServer
@@ -55,16 +55,6 @@ def _pool(client: AnyClient) -> int:
     return _busy(client) + sum(len(idle) for idle in connector._conns.values())
 
 
-async def _settle(probe: Callable[[], int], limit: int, seconds: float = 5.0) -> int:
-    """The value of *probe* once it is at most *limit*, or its last value after *seconds*."""
-    deadline = time.monotonic() + seconds
-    value = probe()
-    while value > limit and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-        value = probe()
-    return value
-
-
 async def _wait_for_requests(server: ReferenceServer, count: int) -> None:
     deadline = time.monotonic() + 5.0
     while len(server.requests) < count and time.monotonic() < deadline:
@@ -95,7 +85,7 @@ class TestAsyncCancellation:
             pools.append(_pool(client))
 
         assert pools == [1] * ROUNDS
-        assert await _settle(lambda: server.open_connections, 1) == 1
+        assert await settle(lambda: server.open_connections, 1) == 1
         assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
 
     async def test_cancelled_stream_returns_its_connection(
@@ -118,10 +108,10 @@ class TestAsyncCancellation:
             with pytest.raises(asyncio.CancelledError):
                 await task
 
-            assert await _settle(lambda: _pool(client), 0) == 0
+            assert await settle(lambda: _pool(client), 0) == 0
         done = await run(client.completions.create(model="example-model", prompt="x"))
         assert done.output.text
-        assert await _settle(lambda: server.open_connections, 1) <= 1
+        assert await settle(lambda: server.open_connections, 1) <= 1
 
     async def test_cancelled_upload_returns_its_connection(
         self, make_client: Callable[..., AnyClient], server: ReferenceServer
@@ -137,7 +127,7 @@ class TestAsyncCancellation:
 
         uploaded = await run(client.files.create(file=io.BytesIO(b"y" * 1000)))
         assert _pool(client) == 1
-        assert await _settle(lambda: server.open_connections, 1) == 1
+        assert await settle(lambda: server.open_connections, 1) == 1
         assert server.state.files[uploaded.id].size == 1000
 
 
@@ -172,9 +162,9 @@ class TestBreak:
             del stream  # a bare break: released when the stream is dropped
             gc.collect()
 
-            assert await _settle(lambda: _pool(client), 0) == 0
+            assert await settle(lambda: _pool(client), 0) == 0
         assert (await run(client.whoami())).environment == "reference"
-        assert await _settle(lambda: server.open_connections, 1) == 1
+        assert await settle(lambda: server.open_connections, 1) == 1
 
     @pytest.mark.parametrize("with_block", [True, False], ids=["with-block", "bare"])
     async def test_break_after_the_body_arrived_pools_the_connection(
@@ -187,10 +177,10 @@ class TestBreak:
             del stream
             gc.collect()
 
-            assert await _settle(lambda: _busy(client), 0) == 0
+            assert await settle(lambda: _busy(client), 0) == 0
             assert _pool(client) <= 1
         assert (await run(client.whoami())).environment == "reference"
-        assert await _settle(lambda: server.open_connections, 1) == 1
+        assert await settle(lambda: server.open_connections, 1) == 1
 
     async def test_finished_stream_keeps_its_connection_for_reuse(
         self, client: AnyClient, server: ReferenceServer
@@ -205,7 +195,7 @@ class TestBreak:
             assert chunks[-1].output.finished
         await run(client.whoami())
         assert (_busy(client), _pool(client)) == (0, 1)
-        assert await _settle(lambda: server.open_connections, 1) == 1
+        assert await settle(lambda: server.open_connections, 1) == 1
 
 
 _CTRL_C_SCRIPT = """
@@ -255,7 +245,7 @@ def test_ctrl_c_returns_the_connection(server: ReferenceServer) -> None:
             process.send_signal(signal.SIGINT)
             lines.append(process.stdout.readline().split())
         assert process.stdout.readline().strip() == "waiting"
-        open_while_alive = asyncio.run(_settle(lambda: server.open_connections, 1))
+        open_while_alive = asyncio.run(settle(lambda: server.open_connections, 1))
         process.stdin.write("\n")
         process.stdin.flush()
         out, err = process.communicate(timeout=30)

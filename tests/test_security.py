@@ -12,13 +12,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gc
 import io
 import json
 import logging
 import ssl
+import sys
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -377,6 +380,31 @@ class TestTLS:
             await _close(client)
 
         assert (got.id, hits) == ("file-1", ["file-1"])
+
+    def test_dropped_client_closes_its_tls_sockets(self, tls: tuple[Any, ssl.SSLContext]) -> None:
+        """A blocking client over TLS dropped unclosed shuts its sockets: no unclosed transport."""
+        context = ssl.create_default_context()
+        tls[0].configure_trust(context)
+        hits: list[str] = []
+        unraisable: list[Any] = []
+        with _Background(lambda: _tls_app(hits), tls[1]) as site:
+            client = smarter.Client(
+                base_url=f"https://127.0.0.1:{site.port}/api/v1/", api_key="k", ssl=context
+            )
+            client.files.get("file-1")
+            (thread,) = [t for t in threading.enumerate() if t.name.startswith("smarter-loop-")]
+            hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    del client
+                    thread.join(5)
+                    gc.collect()  # what the loop left unclosed warns as it is collected
+            finally:
+                sys.unraisablehook = hook
+
+        unclosed = [w for w in caught if issubclass(w.category, ResourceWarning)]
+        assert (hits, thread.is_alive(), unclosed, unraisable) == (["file-1"], False, [], [])
 
     async def test_hostname_is_checked(
         self, kind: str, make_client: Callable[..., AnyClient], tls: tuple[Any, ssl.SSLContext]

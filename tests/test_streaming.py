@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import aiohttp
 import pytest
-from helpers import bound_client, collect, run
+from helpers import bound_client, collect, run, settle
 
 import smarter
 from smarter import _retry
@@ -117,17 +116,6 @@ def pool_size(client: AnyClient) -> int:
     return len(connector._acquired) + sum(len(idle) for idle in connector._conns.values())
 
 
-async def settle(value: Callable[[], int], expected: int, timeout: float = 5.0) -> int:
-    """``value()`` once it equals ``expected``, or its last reading after ``timeout`` seconds.
-
-    The server sees a connection close a moment after the client closed it.
-    """
-    deadline = time.monotonic() + timeout
-    while (current := value()) != expected and time.monotonic() < deadline:
-        await asyncio.sleep(0.005)
-    return current
-
-
 @pytest.fixture
 def slow_server() -> Iterator[ReferenceServer]:
     """A server that streams a chunk every 20 ms and sends keep-alives every 5 ms."""
@@ -176,6 +164,44 @@ class TestRelease:
 
         assert (first.output.text, during, after, rest) == (expected_tokens(1)[0], 1, 0, [])
         assert await settle(lambda: server.open_connections, 0) == 0
+
+    async def test_close_from_another_task_ends_the_loop(
+        self, make_client: Callable[..., AnyClient], server: ReferenceServer
+    ) -> None:
+        """close() while another task waits for a chunk ends its loop quietly, sending nothing."""
+        client = make_client("async")
+        stream = stream_in_progress(client, server)
+        seen: list[Any] = []
+
+        async def consume() -> None:
+            async for chunk in stream:
+                seen.append(chunk)
+
+        task = asyncio.create_task(consume())
+        while len(seen) < 3:
+            await asyncio.sleep(0.001)
+        await stream.close()
+        await asyncio.wait_for(task, 5)
+
+        # Neither resumed (a second request, a retry spent) nor reported as a broken stream.
+        assert (len(server.requests_to("POST", STREAM)), len(seen) < 200) == (1, True)
+        assert await settle(lambda: pool_size(client), 0) == 0
+
+    async def test_close_while_connecting(
+        self, make_client: Callable[..., AnyClient], server: ReferenceServer
+    ) -> None:
+        """close() while the stream waits for its headers: nothing is delivered or held."""
+        client = make_client("async")
+        server.inject("POST", STREAM, Fault.slow(0.3))
+        stream = completion_stream(client, 50)
+
+        task = asyncio.create_task(collect(stream))
+        await asyncio.sleep(0.1)
+        await stream.close()
+        delivered = await asyncio.wait_for(task, 5)
+
+        busy = len(transport_of(client)._session.connector._acquired)
+        assert (delivered, busy, len(server.requests_to("POST", STREAM))) == ([], 0, 1)
 
     async def test_connection_count_sees_a_busy_stream(
         self, client: AnyClient, server: ReferenceServer, kind: str

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -82,6 +84,63 @@ class TestLoopThread:
 
         assert not thread.is_alive()
         assert _eventually(lambda: server.open_connections == 0)
+
+    def test_dropped_after_a_failed_call_without_the_cycle_collector(
+        self, server: ReferenceServer
+    ) -> None:
+        """A client dropped after a call that raised ends its thread at once, gc or not."""
+        before = set(_loop_threads())
+        client = _client(server)
+        gc.disable()  # the error of the call must not tie the client into a cycle
+        try:
+            with contextlib.suppress(smarter.NotFoundError):
+                client.files.get("no-such-file")
+            (thread,) = set(_loop_threads()) - before
+            del client
+            thread.join(5)
+            alive = thread.is_alive()
+        finally:
+            gc.enable()
+
+        assert not alive
+
+    def test_closing_the_copy_of_a_dropped_client_stops_the_thread(
+        self, server: ReferenceServer
+    ) -> None:
+        """``with Client().with_options(...) as c:`` leaves no thread behind its block."""
+        before = set(_loop_threads())
+        with _client(server).with_options(timeout=9.0) as copy:
+            copy.whoami()
+            (thread,) = set(_loop_threads()) - before
+
+        assert (thread.is_alive(), copy.is_closed) == (False, True)
+
+    def test_close_racing_calls_from_other_threads(self, server: ReferenceServer) -> None:
+        """Calls racing close() end with a result or a SmarterError, never hang or leak."""
+        # The window is narrow: a call sent as the loop stops. Many rounds find it.
+        errors: list[BaseException] = []
+        hung = 0
+        for _ in range(200):
+            client = _client(server)
+            client.whoami()
+
+            def work(client: smarter.Client = client) -> None:
+                while True:
+                    try:
+                        client.whoami()
+                    except Exception as exc:  # anything but SmarterError is a failure
+                        errors.append(exc)
+                        return
+
+            worker = threading.Thread(target=work, daemon=True)
+            worker.start()
+            time.sleep(random.random() * 0.003)
+            client.close()
+            worker.join(5)
+            hung += worker.is_alive()
+
+        assert (hung, len(errors)) == (0, 200)
+        assert {type(error) for error in errors} == {smarter.SmarterError}
 
     def test_copies_share_the_thread(self, server: ReferenceServer) -> None:
         """with_options copies run on the same loop thread as the original."""
