@@ -19,7 +19,15 @@ from typing import IO, Any, TypeAlias, TypeVar
 
 import attrs
 
-__all__ = ["FileTypes", "MultipartForm", "Upload", "off_loop", "to_upload", "when_idle"]
+__all__ = [
+    "FileTypes",
+    "MultipartForm",
+    "Upload",
+    "off_loop",
+    "open_off_loop",
+    "to_upload",
+    "when_idle",
+]
 
 T = TypeVar("T")
 
@@ -190,6 +198,23 @@ class MultipartForm:
         if self.upload.size is None:
             return None
         return len(self.head) + self.upload.size + len(self.tail)
+
+
+async def open_off_loop(path: str) -> IO[bytes]:
+    """Open a file in the executor; if cancelled meanwhile, close it once it is open."""
+    loop = asyncio.get_running_loop()
+    opening: asyncio.Future[IO[bytes]] = loop.run_in_executor(None, open, path, "rb")
+    try:
+        return await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        # The worker thread opens the file whatever happens here: nobody else would close it.
+        opening.add_done_callback(_close_opened)
+        raise
+
+
+def _close_opened(opening: asyncio.Future[IO[bytes]]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result().close()
 
 
 # The executor call still running on each file object, by id: a cancelled upload attempt

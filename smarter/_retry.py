@@ -210,7 +210,7 @@ async def run_with_retries(
 
 async def _retry(
     attempt: Callable[[int], Awaitable[T]],
-    first_error: APIError | None,
+    first_error: APIError,
     *,
     max_retries: int,
     label: str,
@@ -241,7 +241,6 @@ async def _retry(
             with trial:
                 number = offset + trial.retry_state.attempt_number - 1
                 if number == offset:
-                    assert first_error is not None
                     raise first_error
                 if on_retry is not None:
                     on_retry(number)
@@ -249,4 +248,4 @@ async def _retry(
         raise AssertionError("unreachable: tenacity re-raises the last failure")  # pragma: no cover
     finally:
         # Tenacity's state holds the last error too (see run_with_retries).
-        first_error = retrying = trial = None
+        del first_error, retrying, trial

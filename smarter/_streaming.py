@@ -35,7 +35,7 @@ from smarter._logging import log_attempt
 from smarter._response import HTTPResponse
 from smarter._retry import run_with_retries
 from smarter._sse import ServerSentEvent, SSEDecoder
-from smarter._transport import Body, StreamResponse, Transport
+from smarter._transport import Body, StreamResponse, Transport, running_on
 
 __all__ = ["AsyncStream", "InStreamError", "StreamKind"]
 
@@ -275,11 +275,7 @@ class AsyncStream(Generic[T]):
         # last reference may go in another thread (the sync facade's caller).
         if loop is None or loop.is_closed():
             return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
+        if running_on(loop):
             response.close()
         else:
             with contextlib.suppress(RuntimeError):

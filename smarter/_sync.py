@@ -190,13 +190,6 @@ class Portal:
                 return Stream(value, self)
         return value
 
-    def call_soon(self, fn: Callable[[], object]) -> None:
-        """Schedule a callback on the loop from any thread; nothing if it is gone."""
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(fn)
-
     def stop(self) -> None:
         """Stop the loop (after the cleanup) and join its thread; idempotent."""
         with self._gate.lock:

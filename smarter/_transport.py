@@ -28,7 +28,7 @@ from aiohttp.helpers import get_env_proxy_for_url
 
 from smarter._config import Timeout
 from smarter._exceptions import APIConnectionError, APITimeoutError, SmarterError
-from smarter._files import MultipartForm, off_loop, when_idle
+from smarter._files import MultipartForm, off_loop, open_off_loop, when_idle
 from smarter._response import HTTPResponse
 
 if sys.version_info >= (3, 11):
@@ -36,7 +36,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - aiohttp depends on async-timeout on Python 3.10
     from async_timeout import timeout as _deadline  # type: ignore[import-not-found,unused-ignore]
 
-__all__ = ["Body", "SessionFactory", "StreamResponse", "Transport"]
+__all__ = ["Body", "SessionFactory", "StreamResponse", "Transport", "running_on"]
 
 SessionFactory = Callable[[], aiohttp.ClientSession]
 Body = bytes | MultipartForm | None
@@ -121,9 +121,8 @@ class _FormPayload(aiohttp.payload.Payload):
         if upload.data is not None:
             await writer.write(upload.data)
         else:
-            loop = asyncio.get_running_loop()
             if upload.path is not None:
-                stream: IO[bytes] = await _open_off_loop(loop, upload.path)
+                stream: IO[bytes] = await open_off_loop(upload.path)
             else:
                 assert upload.stream is not None
                 stream = upload.stream
@@ -166,22 +165,6 @@ async def _copy(
         raise _ChangedSizeError(
             f"{filename!r} changed size while it was uploaded (expected {size} bytes)"
         )
-
-
-def _close_opened(opening: asyncio.Future[Any]) -> None:
-    if not opening.cancelled() and opening.exception() is None:
-        opening.result().close()
-
-
-async def _open_off_loop(loop: asyncio.AbstractEventLoop, path: str) -> IO[bytes]:
-    """Open a file in the executor; if cancelled meanwhile, close it once it is open."""
-    opening: asyncio.Future[IO[bytes]] = loop.run_in_executor(None, open, path, "rb")
-    try:
-        return await asyncio.shield(opening)
-    except asyncio.CancelledError:
-        # The worker thread opens the file whatever happens here: nobody else would close it.
-        opening.add_done_callback(_close_opened)
-        raise
 
 
 def _env_proxy(url: yarl.URL) -> tuple[Any, aiohttp.BasicAuth | None]:
@@ -465,7 +448,7 @@ class Transport:
         if self.closed or session is None or not self._owned:
             return
         loop = self._loop
-        if loop is not None and loop.is_running() and not _running_on(loop):
+        if loop is not None and loop.is_running() and not running_on(loop):
             # The last reference went in another thread: the loop's thread does the closing.
             self.closed = True
             self._session = None
@@ -475,7 +458,8 @@ class Transport:
         self.close_nowait()
 
 
-def _running_on(loop: asyncio.AbstractEventLoop) -> bool:
+def running_on(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether this thread is running *loop* (a finalizer may run in any thread)."""
     try:
         return asyncio.get_running_loop() is loop
     except RuntimeError:

@@ -20,7 +20,7 @@ import pytest
 from helpers import run
 
 import smarter
-import smarter._transport
+import smarter._files
 from smarter.testing import Fault, ReferenceServer
 
 AnyClient = smarter.AsyncClient | smarter.Client
@@ -74,7 +74,7 @@ async def test_cancelled_upload_closes_its_file(
         time.sleep(0.5)  # a slow disk: the attempt's timeout strikes during the open
         return real_open(*args, **kwargs)
 
-    monkeypatch.setattr(smarter._transport, "open", slow_open, raising=False)
+    monkeypatch.setattr(smarter._files, "open", slow_open, raising=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with pytest.raises(smarter.APITimeoutError):

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from helpers import bound_client
 
 import smarter
 from smarter.testing import ReferenceServer
@@ -44,10 +45,5 @@ def bare_server() -> Iterator[ReferenceServer]:
 @pytest.fixture
 async def bare_client(kind: str, bare_server: ReferenceServer) -> AsyncIterator[AnyClient]:
     """A client of the parametrised kind bound to :func:`bare_server`."""
-    options: dict[str, Any] = {"base_url": bare_server.url, "api_key": bare_server.api_key}
-    if kind == "async":
-        async with smarter.AsyncClient(**options) as client:
-            yield client
-    else:
-        with smarter.Client(**options) as sync_client:
-            yield sync_client
+    async with bound_client(kind, bare_server) as client:
+        yield client
