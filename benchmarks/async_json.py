@@ -6,8 +6,10 @@ contender posts a small JSON body and turns the ~250-byte JSON answer into its r
 
 - ``smarter``: ``AsyncClient.completions.create()`` (a typed ``CompletionSyncResponse``);
 - ``smarter-chat``: ``AsyncClient.chat.completions.create()`` (the route openai calls);
+- ``smarter-get``: ``AsyncClient.files.get()``, a GET without a body (~60-byte answer);
 - ``aiohttp``: the floor, ``ClientSession.post()`` + ``json.loads()``, as many headers, the
   body encoded per call;
+- ``aiohttp-get``: the floor of ``smarter-get``, ``ClientSession.get()`` + ``json.loads()``;
 - ``openai-httpx``: ``AsyncOpenAI.chat.completions.create()`` on its default httpx client;
 - ``openai-aiohttp``: the same on ``DefaultAioHttpClient`` (openai's aiohttp backend);
 - ``llmengine``: the LLM Engine client's ``Completion.acreate()`` (an aiohttp session per
@@ -35,6 +37,7 @@ from benchmarks._common import (
 )
 
 Call = Callable[[], Awaitable[Any]]
+FILE_ID = "file-0123456789abcdef"
 
 
 async def _drive(call: Call, args: argparse.Namespace) -> dict[str, Any]:
@@ -58,11 +61,16 @@ async def _drive(call: Call, args: argparse.Namespace) -> dict[str, Any]:
     return clock.result(ops=args.calls)
 
 
-async def _smarter(args: argparse.Namespace, chat: bool) -> dict[str, Any]:
+async def _smarter(args: argparse.Namespace, chat: bool, get: bool = False) -> dict[str, Any]:
     import smarter
 
     async with smarter.AsyncClient(base_url=args.base_url, api_key=API_KEY) as client:
-        if chat:
+        if get:
+
+            async def call() -> Any:
+                return await client.files.get(FILE_ID)
+
+        elif chat:
 
             async def call() -> Any:
                 return await client.chat.completions.create(model=MODEL, messages=MESSAGES)  # type: ignore[arg-type]
@@ -86,6 +94,22 @@ async def _aiohttp(args: argparse.Namespace) -> dict[str, Any]:
 
         async def call() -> Any:
             async with session.post(url, data=completion_body(), headers=RAW_HEADERS) as response:
+                if response.status != 200:
+                    raise RuntimeError(response.status)
+                return json.loads(await response.read())
+
+        return await _drive(call, args)
+
+
+async def _aiohttp_get(args: argparse.Namespace) -> dict[str, Any]:
+    import aiohttp
+
+    url = args.base_url + "files/" + FILE_ID
+    headers = {k: v for k, v in RAW_HEADERS.items() if k not in ("Content-Type", "Idempotency-Key")}
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+
+        async def call() -> Any:
+            async with session.get(url, headers=headers) as response:
                 if response.status != 200:
                     raise RuntimeError(response.status)
                 return json.loads(await response.read())
@@ -122,7 +146,9 @@ main = dispatch(
     {
         "smarter": lambda a: asyncio.run(_smarter(a, chat=False)),
         "smarter-chat": lambda a: asyncio.run(_smarter(a, chat=True)),
+        "smarter-get": lambda a: asyncio.run(_smarter(a, chat=False, get=True)),
         "aiohttp": lambda a: asyncio.run(_aiohttp(a)),
+        "aiohttp-get": lambda a: asyncio.run(_aiohttp_get(a)),
         "openai-httpx": lambda a: asyncio.run(_openai(a, "httpx")),
         "openai-aiohttp": lambda a: asyncio.run(_openai(a, "aiohttp")),
         "llmengine": lambda a: asyncio.run(_llmengine(a)),

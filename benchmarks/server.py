@@ -16,6 +16,7 @@ Routes (under ``/api/v1/``):
   ``max_tokens``).
 - ``POST files``: a multipart upload read and dropped chunk by chunk; answers ``{"id": ...}``
   with the byte count in ``bytes``.
+- ``GET files/<id>``: a small file record (~120 bytes), for GET calls without a body.
 - ``GET health``: ``ok`` (the runner polls it until the server is up).
 """
 
@@ -200,6 +201,16 @@ async def files(request: web.Request) -> web.Response:
     return web.json_response(data, headers={"X-Request-ID": REQUEST_ID})
 
 
+FILE = json.dumps(
+    {"id": "file-0123456789abcdef", "filename": "train.csv", "size": 1024},
+    separators=(",", ":"),
+).encode()
+
+
+async def file_get(request: web.Request) -> web.Response:
+    return web.Response(body=FILE, headers=_JSON_HEADERS)
+
+
 async def health(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
@@ -213,6 +224,7 @@ def make_app() -> web.Application:
             web.post(BASE + "llm/completions-stream", completions_stream),
             web.post(BASE + "chat/completions", chat_completions),
             web.post(BASE + "files", files),
+            web.get(BASE + "files/{file_id}", file_get),
             web.get("/health", health),
         ]
     )
