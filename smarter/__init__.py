@@ -9,6 +9,7 @@
         print(client.resources.chatbots.get(name="my-chatbot").prompt("Hello, World!"))
 """
 
+from smarter._blocking import Stream, SyncPage
 from smarter._client import AsyncClient
 from smarter._config import NOT_GIVEN, NotGiven, Timeout
 from smarter._exceptions import (
@@ -29,9 +30,11 @@ from smarter._exceptions import (
     UnprocessableEntityError,
 )
 from smarter._pagination import AsyncPage, AsyncPaginator
+from smarter._pipeline import ClientState
+from smarter._request import Request, RequestOptions
 from smarter._response import HTTPResponse
-from smarter._streaming import AsyncStream
-from smarter._sync import Client, Stream, SyncPage
+from smarter._streaming import AsyncStream, StreamState
+from smarter._sync import Client
 from smarter._version import __version__
 
 #: The names of the original README: ``from smarter import Smarter``.
@@ -44,6 +47,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncChatbot",
     "AsyncClient",
     "AsyncPage",
     "AsyncPaginator",
@@ -51,7 +55,9 @@ __all__ = [
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
+    "Chatbot",
     "Client",
+    "ClientState",
     "ConflictError",
     "HTTPResponse",
     "IncompleteStreamError",
@@ -61,18 +67,41 @@ __all__ = [
     "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
+    "Request",
+    "RequestOptions",
     "Smarter",
     "SmarterError",
     "Stream",
+    "StreamState",
     "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
     "__version__",
 ]
 
-for _name in __all__:
-    _obj = globals()[_name]
+# Imported on first use: they bring the resources (and, for Chatbot, the blocking twins).
+_LAZY = {"AsyncChatbot": "smarter.resources.chatbots", "Chatbot": "smarter._twins"}
+
+
+def _publish(obj: object) -> None:
     # Reprs and tracebacks name the public path users import from, not a private module.
-    if isinstance(_obj, type) and _obj.__module__.startswith("smarter._"):
-        _obj.__module__ = "smarter"
-del _name, _obj
+    if isinstance(obj, type) and obj.__module__.startswith(("smarter._", "smarter.resources")):
+        obj.__module__ = "smarter"
+
+
+def __getattr__(name: str) -> object:
+    home = _LAZY.get(name)
+    if home is None:
+        raise AttributeError(f"module 'smarter' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    _publish(value)
+    globals()[name] = value
+    return value
+
+
+for _name in __all__:
+    if _name not in _LAZY:
+        _publish(globals()[_name])
+del _name

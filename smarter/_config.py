@@ -1,14 +1,15 @@
-"""Frozen settings of a client: timeouts, the "not given" sentinel, environment lookup."""
+"""Plain settings values: timeouts, the "not given" sentinel, and checks of loose input.
+
+Nothing here imports the rest of the package: these are the leaves the pipeline, the client
+and the exceptions build on. Bad values raise ``TypeError`` / ``ValueError`` naming what was
+wrong, before anything is sent.
+"""
 
 from __future__ import annotations
 
 import math
-import os
+import re
 from typing import Final, Literal, TypeAlias
-
-import attrs
-
-from smarter._exceptions import SmarterError
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -22,7 +23,6 @@ __all__ = [
     "TimeoutTypes",
     "check_header_value",
     "check_max_retries",
-    "env_api_key",
     "to_timeout",
 ]
 
@@ -59,6 +59,10 @@ class NotGiven:
 
 NOT_GIVEN: Final = NotGiven()
 
+# Longer than any wait asyncio can schedule is no limit that could ever fire: refuse it
+# rather than fail every call later (``timeout=float("inf")`` overflowed the loop's clock).
+_MAX_SECONDS: Final = 10.0 * 365 * 24 * 3600
+
 
 def _check_seconds(name: str, value: float | None) -> float | None:
     if value is None:
@@ -67,10 +71,14 @@ def _check_seconds(name: str, value: float | None) -> float | None:
         raise TypeError(f"Timeout {name} must be a number of seconds or None, not {value!r}")
     if math.isnan(value) or value <= 0:
         raise ValueError(f"Timeout {name} must be positive, not {value!r}")
+    if value > _MAX_SECONDS:
+        raise ValueError(
+            f"Timeout {name} must be at most {_MAX_SECONDS:.0f} s (use None for no limit), "
+            f"not {value!r}"
+        )
     return float(value)
 
 
-@attrs.frozen(init=False)
 class Timeout:
     """How long a call may take.
 
@@ -78,14 +86,16 @@ class Timeout:
         total: Seconds for a whole call (one attempt), or for a stream the wait for its
             response headers. None: no limit.
         connect: Seconds to open a connection (and wait for a free one in the pool).
-        read: Longest silence allowed while reading, also between two events of a
-            stream; None: bounded by *total* only (for streams, *total* is the silence
-            allowed).
+        read: Longest silence allowed while reading, also between two chunks of a stream;
+            None: bounded by *total* only (for streams, *total* is the silence allowed).
 
-    Example: ``Timeout(60.0, read=5.0, connect=2.0)``.
+    Example: ``Timeout(60.0, read=5.0, connect=2.0)``. Immutable and hashable.
 
     .. versionadded:: 0.2.0
     """
+
+    # A plain class rather than attrs: `import smarter` stays light (benchmarks/imports.py).
+    __slots__ = ("connect", "read", "total")
 
     total: float | None
     connect: float | None
@@ -94,16 +104,39 @@ class Timeout:
     def __init__(
         self, total: float | None, *, connect: float | None = None, read: float | None = None
     ) -> None:
-        self.__attrs_init__(
-            _check_seconds("total", total),
-            _check_seconds("connect", connect),
-            _check_seconds("read", read),
-        )
+        set_ = object.__setattr__
+        set_(self, "total", _check_seconds("total", total))
+        set_(self, "connect", _check_seconds("connect", connect))
+        set_(self, "read", _check_seconds("read", read))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Timeout is immutable: make a new one instead of setting {name}")
 
     @property
     def stream_read(self) -> float | None:
         """The silence allowed between two chunks of a stream."""
         return self.read if self.read is not None else self.total
+
+    def _key(self) -> tuple[float | None, float | None, float | None]:
+        return (self.total, self.connect, self.read)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Timeout):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Timeout(total={self.total!r}, connect={self.connect!r}, read={self.read!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_timeout, self._key())
+
+
+def _timeout(total: float | None, connect: float | None, read: float | None) -> Timeout:
+    return Timeout(total, connect=connect, read=read)
 
 
 DEFAULT_TIMEOUT: Final = Timeout(600.0, connect=5.0)
@@ -139,29 +172,21 @@ def check_max_retries(value: object) -> int:
     return value
 
 
+# Control characters but tab; and in a name also the separators of RFC 9110's token.
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_BAD_NAME = re.compile(r'[\x00-\x20\x7f"(),/:;<=>?@\[\\\]{}]')
+
+
 def check_header_value(name: object, value: object) -> str:
-    """Refuse header names and values that could split a request (CR, LF, NUL)."""
-    if not isinstance(name, str) or not name or any(c in name for c in "\r\n\0:"):
+    """Refuse header names and values that could split or corrupt a request.
+
+    A name must be a non-empty token without separators; a value a str without control
+    characters (tab aside). The value is not echoed in the error: it may be a secret.
+    """
+    if not isinstance(name, str) or not name or _BAD_NAME.search(name):
         raise ValueError(f"invalid header name {name!r}")
     if not isinstance(value, str):
         raise TypeError(f"header {name!r} must be a str, not {type(value).__name__}")
-    if any(c in value for c in "\r\n\0"):
-        # The value is not echoed: it may be a secret.
-        raise ValueError(f"header {name!r} contains a CR, LF or NUL character")
+    if _BAD_VALUE.search(value):
+        raise ValueError(f"header {name!r} contains a control character (CR, LF, NUL, ...)")
     return value
-
-
-def env_api_key(api_key: str | None) -> str:
-    """The API key given, else ``SMARTER_API_KEY``; a clear error when there is none."""
-    if api_key is None:
-        api_key = os.environ.get("SMARTER_API_KEY") or None
-    if api_key is None:
-        raise SmarterError(
-            "No API key: pass api_key=... to the client or set the SMARTER_API_KEY "
-            "environment variable."
-        )
-    if not isinstance(api_key, str):
-        raise TypeError(f"api_key must be a str, not {type(api_key).__name__}")
-    if any(c in api_key for c in "\r\n\0"):
-        raise ValueError("api_key contains a CR, LF or NUL character")
-    return api_key

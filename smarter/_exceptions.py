@@ -16,13 +16,21 @@
 
 No exception of aiohttp, asyncio, cattrs or tenacity reaches a caller except as the
 ``__cause__`` of one of these.
+
+An error about a call is made with its :class:`~smarter._request.Request` (directly, or
+through the response it answers) and is redacted as it is made: its message, body and
+response never hold the API key, whatever the server echoed.
 """
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, overload
 
 from smarter._response import HTTPResponse
+
+if TYPE_CHECKING:
+    from smarter._request import Request
 
 __all__ = [
     "SmarterError",
@@ -63,14 +71,26 @@ class APIError(SmarterError):
         message: What went wrong, in words.
         body: The decoded error body (JSON if it parsed, else text), or None.
         request_id: The request id of the call, for support requests.
+        request: The request of the call (method, URL, headers, ...), or None.
     """
 
     def __init__(
-        self, message: str, *, body: object | None = None, request_id: str | None = None
+        self,
+        message: str,
+        *,
+        body: object | None = None,
+        request: Request | None = None,
+        request_id: str | None = None,
     ) -> None:
+        if request is not None:
+            message = request.redact(message)
+            body = request.redact_value(body)
+            if request_id is None:
+                request_id = request.request_id
         super().__init__(message)
         self.message = message
         self.body = body
+        self.request = request
         self.request_id = request_id
 
     def __str__(self) -> str:
@@ -87,10 +107,11 @@ class APIConnectionError(APIError):
         self,
         message: str = "Connection error.",
         *,
+        request: Request | None = None,
         request_id: str | None = None,
         retryable: bool = True,
     ) -> None:
-        super().__init__(message, request_id=request_id)
+        super().__init__(message, request=request, request_id=request_id)
         # A bad certificate or an invalid URL will not heal on a retry.
         self._retryable = retryable
 
@@ -99,18 +120,26 @@ class APITimeoutError(APIConnectionError):
     """The call, the wait for the response, or the silence inside a stream took too long."""
 
     def __init__(
-        self, message: str = "Request timed out.", *, request_id: str | None = None
+        self,
+        message: str = "Request timed out.",
+        *,
+        request: Request | None = None,
+        request_id: str | None = None,
     ) -> None:
-        super().__init__(message, request_id=request_id)
+        super().__init__(message, request=request, request_id=request_id)
 
 
 class IncompleteStreamError(APIConnectionError):
     """A stream ended before its final event and could not be resumed."""
 
     def __init__(
-        self, message: str = "The stream ended early.", *, request_id: str | None = None
+        self,
+        message: str = "The stream ended early.",
+        *,
+        request: Request | None = None,
+        request_id: str | None = None,
     ) -> None:
-        super().__init__(message, request_id=request_id, retryable=False)
+        super().__init__(message, request=request, request_id=request_id, retryable=False)
 
 
 class APIResponseValidationError(APIError):
@@ -127,10 +156,14 @@ class APIResponseValidationError(APIError):
         *,
         body: object | None = None,
         response: HTTPResponse | None = None,
+        request: Request | None = None,
         request_id: str | None = None,
     ) -> None:
-        super().__init__(message, body=body, request_id=request_id)
-        self.response = response
+        if response is not None:
+            request = request or response.request
+            request_id = request_id or response.request_id
+        super().__init__(message, body=body, request=request, request_id=request_id)
+        self.response = _redacted(response)
         self.status_code = response.status_code if response is not None else None
 
 
@@ -154,9 +187,10 @@ class APIStatusError(APIError):
         super().__init__(
             message,
             body=body,
+            request=response.request,
             request_id=request_id if request_id is not None else response.request_id,
         )
-        self.response = response
+        self.response = _redacted(response)
         self.status_code = status_code if status_code is not None else response.status_code
 
     def __repr__(self) -> str:
@@ -164,6 +198,29 @@ class APIStatusError(APIError):
             f"{type(self).__name__}({self.message!r}, status_code={self.status_code}, "
             f"request_id={self.request_id!r})"
         )
+
+
+@overload
+def _redacted(response: HTTPResponse) -> HTTPResponse: ...
+@overload
+def _redacted(response: None) -> None: ...
+def _redacted(response: HTTPResponse | None) -> HTTPResponse | None:
+    """*response*, or a copy whose body no longer holds a secret its request carried."""
+    if response is None or response.request is None or not response.content:
+        return response
+    text = response.text
+    clean = response.request.redact(text)
+    if clean == text:
+        return response
+    return HTTPResponse(
+        method=response.method,
+        url=response.url,
+        status_code=response.status_code,
+        headers=response.headers,
+        content=clean.encode(),
+        request_id=response.request_id,
+        request=response.request,
+    )
 
 
 class BadRequestError(APIStatusError):

@@ -9,8 +9,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from smarter._exceptions import APIError, APIStatusError
+
+if TYPE_CHECKING:
+    from smarter._request import Request
 
 __all__ = ["log_attempt", "log_headers", "log_retry", "logger", "setup_from_env"]
 
@@ -43,25 +47,34 @@ def _describe(exc: BaseException | None) -> str:
     return type(exc).__name__ if exc is not None else "-"
 
 
-def log_attempt(label: str, status: int | str, attempt: int, request_id: str | None) -> None:
-    """Log the final attempt of a call: what it answered and how many attempts it took."""
+def _ids(request_id: str | None, server_request_id: str | None) -> str:
+    """The call's own request id, and the server's when it sent another."""
+    if server_request_id is None or server_request_id == request_id:
+        return f"request_id={request_id}"
+    return f"request_id={request_id} server_request_id={server_request_id}"
+
+
+def log_attempt(
+    request: Request, status: int | str, attempt: int, server_request_id: str | None
+) -> None:
+    """Log the final attempt of a call: what it answered and how many attempts it took.
+
+    The request id is the call's own (the same on every attempt); the server's, when it
+    sent another, follows as ``server_request_id``.
+    """
     if logger.isEnabledFor(logging.INFO):
-        logger.info(
-            "%s -> %s attempt=%d delay=0.00s request_id=%s", label, status, attempt, request_id
-        )
+        ids = _ids(request.request_id, server_request_id)
+        logger.info("%s -> %s attempt=%d delay=0.00s %s", request.label, status, attempt, ids)
 
 
 def log_retry(label: str, exc: BaseException | None, attempt: int, delay: float) -> None:
     """Log an attempt that failed and will be retried after *delay* seconds."""
     if logger.isEnabledFor(logging.INFO):
-        request_id = exc.request_id if isinstance(exc, APIError) else None
+        request = exc.request if isinstance(exc, APIError) else None
+        server_id = exc.request_id if isinstance(exc, APIError) else None
+        ids = _ids(request.request_id if request is not None else None, server_id)
         logger.info(
-            "%s -> %s attempt=%d delay=%.2fs request_id=%s",
-            label,
-            _describe(exc),
-            attempt,
-            delay,
-            request_id,
+            "%s -> %s attempt=%d delay=%.2fs %s", label, _describe(exc), attempt, delay, ids
         )
 
 

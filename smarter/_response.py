@@ -4,35 +4,54 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import attrs
+if TYPE_CHECKING:
+    from smarter._request import Request
 
 __all__ = ["HTTPResponse"]
 
 
-@attrs.frozen(kw_only=True, eq=False)
 class HTTPResponse:
     """A finished HTTP response: status, headers and the body as bytes.
 
     It holds no connection: the body is read whole (or, on an error raised mid-stream, left
     out), so it is safe to keep on an exception or a page for as long as the caller likes.
 
+    Attributes:
+        method: The request method, upper case.
+        url: The full request URL.
+        status_code: The HTTP status.
+        headers: The response headers (a case-insensitive mapping).
+        content: The response body, or ``b""`` for a stream whose body was not read.
+        request_id: ``x-request-id`` of the response, else the ``X-Smarter-RequestId`` the
+            client sent.
+        request: The request this answers (None when made by hand).
+
     .. versionadded:: 0.2.0
     """
 
-    method: str
-    """The request method, upper case."""
-    url: str
-    """The full request URL."""
-    status_code: int
-    """The HTTP status."""
-    headers: Mapping[str, str]
-    """The response headers (case-insensitive mapping)."""
-    content: bytes = b""
-    """The response body, or ``b""`` for a stream whose body was not read."""
-    request_id: str | None = None
-    """``x-request-id`` of the response, else the ``X-Smarter-RequestId`` the client sent."""
+    # A plain slotted class (not attrs): one is made per call (benchmarks/async_json.py).
+    __slots__ = ("content", "headers", "method", "request", "request_id", "status_code", "url")
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        url: str,
+        status_code: int,
+        headers: Mapping[str, str],
+        content: bytes = b"",
+        request_id: str | None = None,
+        request: Request | None = None,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+        self.request_id = request_id
+        self.request = request
 
     @property
     def text(self) -> str:

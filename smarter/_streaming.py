@@ -1,12 +1,15 @@
 """``AsyncStream``: typed chunks of an event stream, retried, resumed, and always released.
 
-The stream opens its connection on first use (``async for`` or ``async with``), retries the
-call like any other until its first chunk has been handed to the caller, and after that
-resumes a broken stream with ``Last-Event-ID`` when its events carry ids (PROTOCOL.md,
-"Stream resume"). Keep-alives are never yielded. A stream that ends before its final event
-and cannot be resumed raises :class:`~smarter.IncompleteStreamError`: never a silently short
-answer. The connection is released at once on exhaustion, error, ``close()``, or when a
-stream left by ``break`` is garbage collected.
+A stream is handed an ``open`` callable by the pipeline, which sends (or resends) its request
+under the retry policy; it never sees the transport. It opens on first use (``async for`` or
+``async with``); until its first chunk has been handed to the caller a failure is retried
+like that of any call, and after that a broken stream is resumed with ``Last-Event-ID`` when
+its events carry ids (PROTOCOL.md, "Stream resume"). Keep-alives are never yielded. A stream
+that ends before its final event and cannot be resumed raises
+:class:`~smarter.IncompleteStreamError`: never a silently short answer.
+
+Its lifetime is one :class:`StreamState`; the connection is released at once on the final
+event, an error, ``close()``, or when a stream left by ``break`` is garbage collected.
 """
 
 from __future__ import annotations
@@ -14,30 +17,27 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
-import json
+import enum
 from collections import deque
-from collections.abc import Callable, Coroutine, Generator
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-import yarl
-
-from smarter._config import Timeout
 from smarter._exceptions import (
     APIConnectionError,
     APIError,
     APIResponseValidationError,
     APITimeoutError,
     IncompleteStreamError,
-    make_status_error,
     status_error_class,
 )
-from smarter._logging import log_attempt
-from smarter._response import HTTPResponse
-from smarter._retry import run_with_retries
+from smarter._fastpath import loads_event
 from smarter._sse import ServerSentEvent, SSEDecoder
-from smarter._transport import Body, StreamResponse, Transport, running_on
 
-__all__ = ["AsyncStream", "InStreamError", "StreamKind"]
+if TYPE_CHECKING:
+    from smarter._request import Request
+    from smarter._response import HTTPResponse
+
+__all__ = ["AsyncStream", "InStreamError", "Opener", "StreamBody", "StreamKind", "StreamState"]
 
 T = TypeVar("T")
 
@@ -46,11 +46,42 @@ T = TypeVar("T")
 # it before closing the connection instead.
 _DRAIN_TIMEOUT = 0.5
 _DRAIN_LIMIT = 64 * 1024
-_NOTHING = object()
+_NOTHING: Any = object()
 
 
-# (Not in the typeshed stubs, but part of JSONDecoder since Python 2.6.)
-_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+class StreamState(enum.Enum):
+    """Where a stream is in its life; each state says what iterating it does.
+
+    .. versionadded:: 0.3.0
+    """
+
+    NEW = "new"
+    """Nothing sent yet: iterating (or ``async with``) sends the request."""
+    OPEN = "open"
+    """The response started; chunks are read as the caller asks for them."""
+    FINISHED = "finished"
+    """The final event was read: what is queued is delivered, then the body is drained."""
+    CLOSED = "closed"
+    """Released after its end, or by ``close()``: iterating yields nothing more."""
+    FAILED = "failed"
+    """Released after an error: iterating again raises ``IncompleteStreamError``."""
+
+
+class StreamBody(Protocol):
+    """What a stream reads from: the body of one response (the transport's StreamResponse)."""
+
+    head: HTTPResponse
+
+    async def read_chunk(self) -> bytes:
+        """The next bytes of the body; ``b""`` at its end."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+#: Opens the stream's request (again): ``open(last_event_id, after)`` where *after* is the
+#: failure that ended the previous body, judged and waited for by the retry policy first.
+Opener = Callable[[str | None, APIError | None], Awaitable[StreamBody]]
 
 
 class InStreamError(Exception):
@@ -67,7 +98,7 @@ class StreamKind(abc.ABC, Generic[T]):
     """What the events of one kind of stream mean: chunks, keep-alives, the end, errors."""
 
     @abc.abstractmethod
-    def decode(self, event: ServerSentEvent, request_id: str) -> tuple[T | None, bool]:
+    def decode(self, event: ServerSentEvent, response: HTTPResponse) -> tuple[T | None, bool]:
         """The chunk an event carries (None for a keep-alive) and whether it is the last.
 
         Raises:
@@ -76,23 +107,15 @@ class StreamKind(abc.ABC, Generic[T]):
         """
 
     @staticmethod
-    def json(event: ServerSentEvent) -> Any:
+    def json(event: ServerSentEvent, response: HTTPResponse) -> Any:
         """The event's data as JSON, or an error naming what arrived instead."""
-        text = event.data
         try:
-            # The C scanner behind json.loads, called directly: json.loads adds two Python
-            # calls and two regex matches per event. Anything it does not read whole (space
-            # around the value, trailing bytes, invalid JSON) goes to json.loads to decide.
-            value, end = _scan_once(text, 0)
-        except (StopIteration, ValueError):
-            end = -1
-        if end == len(text):
-            return value
-        try:
-            return json.loads(text)
+            return loads_event(event.data)
         except ValueError as exc:
             raise APIResponseValidationError(
-                f"A stream event is not valid JSON: {event.data[:200]!r}", body=event.data
+                f"A stream event is not valid JSON: {event.data[:200]!r}",
+                body=event.data,
+                response=response,
             ) from exc
 
 
@@ -105,47 +128,34 @@ class AsyncStream(Generic[T]):
     .. versionadded:: 0.2.0
     """
 
-    def __init__(
-        self,
-        *,
-        transport: Transport,
-        url: yarl.URL,
-        headers: dict[str, str],
-        body: Body,
-        timeout: Timeout,
-        max_retries: int,
-        label: str,
-        kind: StreamKind[T],
-        redact: Callable[[APIError], APIError],
-    ) -> None:
-        self._transport = transport
-        self._url = url
-        self._headers = headers
-        self._body = body
-        self._timeout = timeout
-        self._max_retries = max_retries
-        self._label = label
+    def __init__(self, *, open: Opener, kind: StreamKind[T], request: Request) -> None:
+        self._open = open
         self._kind = kind
-        self._redact = redact
-        self._request_id = headers["X-Smarter-RequestId"]
-        self._response: StreamResponse | None = None
+        self._decode = kind.decode
+        self._request = request
+        self._state = StreamState.NEW
+        self._body: StreamBody | None = None
         self._head: HTTPResponse | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._decoder = SSEDecoder()
         # Events read but not yet decoded: a chunk is built only when the caller asks for it,
         # so it dies young. Chunks decoded a whole read ahead would outlive the garbage
-        # collector's youngest generation and cost more to collect than to build.
+        # collector's youngest generation and cost more to collect than to build
+        # (benchmarks/stream.py).
         self._events: deque[ServerSentEvent] = deque()
-        self._decode = kind.decode
         self._pending: APIError | None = None
         self._last_id: str | None = None
-        self._retries = 0
         self._delivered = False
-        self._done = False
-        self._closed = False
-        self._aborted = False
 
     # -- public surface -------------------------------------------------------------------
+
+    @property
+    def state(self) -> StreamState:
+        """Where the stream is in its life.
+
+        .. versionadded:: 0.3.0
+        """
+        return self._state
 
     @property
     def request_id(self) -> str | None:
@@ -164,65 +174,65 @@ class AsyncStream(Generic[T]):
         while True:
             if self._pending is not None:
                 error, self._pending = self._pending, None
-                self._abort()
+                self._fail()
                 raise error
-            if self._aborted:
+            state = self._state
+            if state is StreamState.FAILED:
                 # Iterating on after a failure or a cancel must not look like a clean end.
                 raise IncompleteStreamError(
-                    "The stream was interrupted before its final event.",
-                    request_id=self.request_id,
+                    "The stream was interrupted before its final event.", request=self._request
                 )
             try:
                 item = self._next_ready()
             except APIError as error:
                 if self._delivered or isinstance(error, APIResponseValidationError):
-                    self._abort()
+                    self._fail()
                     raise
                 # An error before any chunk was delivered is an error of the call: it is
                 # retried (from the start) when its status says so.
-                await self._releasing(self._recover(error, fresh=True))
+                await self._step(self._restart(error))
                 continue
             if item is not _NOTHING:
                 self._delivered = True
-                return item  # type: ignore[return-value]
-            if self._done:
-                await self._releasing(self._drain())
+                return item
+            if state is StreamState.FINISHED:
+                await self._step(self._drain())
                 raise StopAsyncIteration
-            await self._releasing(self._fill())
+            if state is StreamState.CLOSED:
+                raise StopAsyncIteration
+            await self._step(self._fill())
 
-    async def _releasing(self, step: Coroutine[Any, Any, None]) -> None:
-        """Await a step of the iteration; whatever it raises (a cancel too) aborts."""
+    async def _step(self, step: Coroutine[Any, Any, None]) -> None:
+        """Await a step of the iteration; whatever it raises (a cancel too) fails the stream."""
         try:
             await step
         except BaseException:
-            self._abort()
+            self._fail()
             raise
 
-    def _next_ready(self) -> T | object:
+    def _next_ready(self) -> T:
         """The next chunk of the events already read, or ``_NOTHING``; never any I/O."""
         events = self._events
         decode = self._decode
+        head = self._head
         while events:
-            event = events.popleft()
+            assert head is not None
             try:
-                item, last = decode(event, self.request_id or self._request_id)
+                item, last = decode(events.popleft(), head)
             except InStreamError as err:
                 events.clear()
-                self._done = True
-                raise self._redact(self._in_stream_error(err)) from None
-            except APIResponseValidationError as exc:
-                exc.response = self._head
-                exc.request_id = self.request_id or self._request_id
-                self._redact(exc)
+                self._state = StreamState.FINISHED
+                raise self._in_stream_error(err, head) from None
+            except APIResponseValidationError:
                 # The server goes on as if nothing were wrong: close rather than drain.
-                self._abort()
+                self._fail()
                 raise
             if last:
                 events.clear()
-                self._done = True
+                self._state = StreamState.FINISHED
             if item is not None:
                 return item
-        return _NOTHING
+        return _NOTHING  # type: ignore[no-any-return]
 
     async def _next_batch(self) -> list[T]:
         """Every chunk ready now (at least one), or [] at the end: one hop for sync callers."""
@@ -238,7 +248,7 @@ class AsyncStream(Generic[T]):
                 break
             if item is _NOTHING:
                 break
-            batch.append(item)  # type: ignore[arg-type]
+            batch.append(item)
         return batch
 
     def __await__(self) -> Generator[Any, None, AsyncStream[T]]:
@@ -247,12 +257,8 @@ class AsyncStream(Generic[T]):
         return self.__aenter__().__await__()
 
     async def __aenter__(self) -> AsyncStream[T]:
-        if self._response is None and not self._done and not self._closed:
-            try:
-                await self._connect(None)
-            except BaseException:
-                self._abort()
-                raise
+        if self._state is StreamState.NEW:
+            await self._step(self._connect(None))
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -260,131 +266,92 @@ class AsyncStream(Generic[T]):
 
     async def close(self) -> None:
         """Release the connection now; the stream yields nothing more. Idempotent."""
+        if self._state is not StreamState.FAILED:
+            self._state = StreamState.CLOSED
         self._release()
 
     def __repr__(self) -> str:
-        return f"<AsyncStream {self._label} request_id={self.request_id!r}>"
+        state = self._state.value
+        return f"<AsyncStream {self._request.label} {state} request_id={self.request_id!r}>"
 
     def __del__(self) -> None:
-        response = self._response
-        if response is None:
+        body = self._body
+        if body is None:
             return
-        self._response = None
+        self._body = None
         loop = self._loop
         # A stream left behind by `break` still holds a connection: give it back now. The
         # last reference may go in another thread (the sync facade's caller).
         if loop is None or loop.is_closed():
             return
-        if running_on(loop):
-            response.close()
+        if _running_on(loop):
+            body.close()
         else:
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(response.close)
+                loop.call_soon_threadsafe(body.close)
 
     # -- mechanics ------------------------------------------------------------------------
 
-    def _abort(self) -> None:
+    def _fail(self) -> None:
         """Release after a failure: iterating on raises instead of ending quietly."""
-        self._aborted = True
+        if self._state is not StreamState.CLOSED:
+            self._state = StreamState.FAILED
         self._release()
 
     def _release(self) -> None:
-        self._closed = True
-        self._done = True
         self._events.clear()
-        response, self._response = self._response, None
-        if response is not None:
-            response.close()
-
-    async def _open(self, retry_count: int, last_event_id: str | None) -> StreamResponse:
-        headers = self._headers
-        if retry_count or last_event_id is not None:
-            headers = {**headers, "X-Smarter-Retry-Count": str(retry_count)}
-            if last_event_id is not None:
-                headers["Last-Event-ID"] = last_event_id
-        response = await self._transport.open_stream(
-            "POST",
-            self._url,
-            headers=headers,
-            body=self._body,
-            timeout=self._timeout,
-            request_id=self._request_id,
-        )
-        self._head = response.head()
-        if response.status >= 400:
-            raise self._redact(make_status_error(await response.finish()))
-        content_type = response.headers.get("Content-Type", "")
-        if not content_type.startswith("text/event-stream"):
-            finished = await response.finish()
-            raise APIResponseValidationError(
-                f"Expected an event stream, got {content_type or 'no content type'}.",
-                body=finished.text[:500],
-                response=finished,
-                request_id=finished.request_id,
-            )
-        return response
-
-    def _count_retry(self, retries: int) -> None:
-        self._retries = retries
+        body, self._body = self._body, None
+        if body is not None:
+            body.close()
 
     async def _connect(self, error: APIError | None, *, resume: bool = False) -> None:
-        """Open the stream (again): retried on the call's one budget of retries."""
+        """Open the stream (again), on the call's one budget of retries."""
         self._loop = asyncio.get_running_loop()
-        last_id = self._last_id if resume else None
-        response = await run_with_retries(
-            lambda n: self._open(n, last_id),
-            max_retries=self._max_retries,
-            label=self._label,
-            retries_taken=self._retries,
-            first_error=error,
-            on_retry=self._count_retry,
-        )
-        if self._closed:
+        body = await self._open(self._last_id if resume else None, error)
+        if self._state is StreamState.CLOSED:
             # close() was called (by another task) while this was connecting.
-            response.close()
+            body.close()
             return
-        self._response = response
+        self._body = body
+        self._head = body.head
         self._decoder = SSEDecoder()
-        log_attempt(self._label, response.status, self._retries + 1, self.request_id)
+        self._state = StreamState.OPEN
 
-    async def _recover(self, error: APIError, *, fresh: bool = False) -> None:
-        """Carry on after a broken stream: resume it, start it over, or fail loudly."""
-        response, self._response = self._response, None
-        if response is not None:
-            response.close()
-        if fresh:
-            self._last_id = None
-            self._events.clear()
-            self._done = False
+    async def _restart(self, error: APIError) -> None:
+        """Start over after an error before any chunk was delivered (if it may be retried)."""
+        self._release()
+        self._last_id = None
+        self._state = StreamState.NEW
+        await self._connect(error)
+
+    async def _recover(self, error: APIError) -> None:
+        """Carry on after the body broke: resume it, start it over, or fail loudly."""
+        self._release()
         resumable = self._last_id is not None
         if self._delivered and not resumable:
             raise self._lost(error) from error
         try:
             await self._connect(error, resume=resumable)
         except APIError as final:
-            if self._delivered or not fresh:
-                # The response had started and broke: the stream ended early, whatever
-                # the attempts to resume it answered.
-                raise self._lost(error) from final
-            raise
+            # The response had started and broke: the stream ended early, whatever the
+            # attempts to resume it answered.
+            raise self._lost(error) from final
 
     def _lost(self, error: APIError) -> APIConnectionError:
         if isinstance(error, APITimeoutError):
             return APITimeoutError(
-                "The stream was silent for longer than the read timeout.",
-                request_id=self.request_id,
+                "The stream was silent for longer than the read timeout.", request=self._request
             )
         if isinstance(error, IncompleteStreamError):
             return error
         return IncompleteStreamError(
             "The stream ended before its final event and could not be resumed.",
-            request_id=self.request_id,
+            request=self._request,
         )
 
-    def _in_stream_error(self, err: InStreamError) -> APIError:
-        head = self._head
-        if err.status is None or err.status < 400 or head is None:
-            return APIError(err.message, body=err.body, request_id=self.request_id)
+    def _in_stream_error(self, err: InStreamError, head: HTTPResponse) -> APIError:
+        if err.status is None or err.status < 400:
+            return APIError(err.message, body=err.body, request=self._request)
         cls = status_error_class(err.status)
         return cls(err.message, response=head, body=err.body, status_code=err.status)
 
@@ -394,26 +361,28 @@ class AsyncStream(Generic[T]):
         A close() by another task while this waits ends the stream as it asked: what broke
         is its doing, not the network's, and is neither resumed nor reported.
         """
-        while not self._events and not self._done:
-            if self._response is None:
+        while not self._events:
+            state = self._state
+            if state is StreamState.NEW:
                 await self._connect(None)
-            response = self._response
-            if response is None:  # closed while connecting
+                continue
+            body = self._body
+            if state is not StreamState.OPEN or body is None:
                 return
             try:
-                data = await response.read_chunk()
+                data = await body.read_chunk()
             except APIConnectionError as exc:
-                if self._closed:
+                if self._state is StreamState.CLOSED:
                     return
                 await self._recover(exc)
                 continue
-            if self._closed:
+            if self._state is StreamState.CLOSED:
                 return
             if not data:
                 self._decoder.close()
                 await self._recover(
                     APIConnectionError(
-                        "The stream ended before its final event.", request_id=self.request_id
+                        "The stream ended before its final event.", request=self._request
                     )
                 )
                 continue
@@ -432,13 +401,14 @@ class AsyncStream(Generic[T]):
         A connection whose body was read to its end goes back to the pool; one that still
         has bytes coming after ``_DRAIN_TIMEOUT`` or ``_DRAIN_LIMIT`` is closed.
         """
-        response, self._response = self._response, None
-        if response is None:
+        body, self._body = self._body, None
+        self._state = StreamState.CLOSED
+        if body is None:
             return
 
         async def read_to_end() -> None:
             left = _DRAIN_LIMIT
-            while left > 0 and (data := await response.read_chunk()):
+            while left > 0 and (data := await body.read_chunk()):
                 left -= len(data)
 
         try:
@@ -446,4 +416,12 @@ class AsyncStream(Generic[T]):
         except (APIConnectionError, asyncio.TimeoutError):
             pass  # closed below: the connection is not reused
         finally:
-            response.close()
+            body.close()
+
+
+def _running_on(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether this thread is running *loop* (a finalizer may run in any thread)."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False

@@ -1,11 +1,16 @@
-"""The only module that touches aiohttp's client: the session, requests, and error mapping.
+"""The only module that touches aiohttp's client: the session, one attempt, error mapping.
 
-Policy (headers, retries, decoding) lives in ``_client``; this module is mechanism. It opens
-the ``aiohttp.ClientSession`` lazily on the loop that first uses it, sends one attempt at a
-time, reads bodies and streams with its own loop over ``readany()`` (aiohttp's line reader
-refuses lines over 64 KiB), and turns every aiohttp and asyncio failure into
-:class:`~smarter.APIConnectionError` or :class:`~smarter.APITimeoutError` with the original
-as ``__cause__``.
+The seam is two calls: :meth:`Transport.send` (one attempt of a :class:`Request`, whole
+answer read) and :meth:`Transport.open_stream` (one attempt, back as soon as the headers are
+in). Policy (headers, retries, decoding) is the pipeline's; this is mechanism. The session
+is opened lazily on the loop that first uses it and is leased to the clients that share it
+(a client and its ``with_options()`` copies): the transport closes it when the original
+client releases its lease, or the last one left does. Every aiohttp and asyncio failure
+becomes :class:`~smarter.APIConnectionError` / :class:`~smarter.APITimeoutError` carrying
+the request, with the original as ``__cause__``.
+
+aiohttp itself is imported on the first request, not with the package: it is most of the
+cost of ``import smarter`` otherwise (benchmarks/imports.py).
 """
 
 from __future__ import annotations
@@ -18,126 +23,147 @@ import ssl as _ssl
 import sys
 import weakref
 from collections.abc import Callable
-from typing import IO, Any, NoReturn
-
-import aiohttp
-import aiohttp.abc
-import aiohttp.payload
-import yarl
-from aiohttp.helpers import get_env_proxy_for_url
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from smarter._config import Timeout
 from smarter._exceptions import APIConnectionError, APITimeoutError, SmarterError
-from smarter._files import MultipartForm, off_loop, open_off_loop, when_idle
+from smarter._request import Request
 from smarter._response import HTTPResponse
+
+if TYPE_CHECKING:
+    import aiohttp
+    import aiohttp.abc
+    import yarl
+
+    from smarter._files import MultipartForm
 
 if sys.version_info >= (3, 11):
     from asyncio import timeout as _deadline
 else:  # pragma: no cover - aiohttp depends on async-timeout on Python 3.10
     from async_timeout import timeout as _deadline  # type: ignore[import-not-found,unused-ignore]
 
-__all__ = ["Body", "SessionFactory", "StreamResponse", "Transport", "running_on"]
+__all__ = ["CLOSED_MESSAGE", "SessionFactory", "StreamResponse", "Transport", "running_on"]
 
-SessionFactory = Callable[[], aiohttp.ClientSession]
-Body = bytes | MultipartForm | None
+SessionFactory = Callable[[], "aiohttp.ClientSession"]
+CLOSED_MESSAGE = "The client is closed; make a new client to send requests."
 
 _READ_SIZE = 256 * 1024
 _NO_PROXY: tuple[None, None] = (None, None)
-_TRANSPORT_ERRORS = (aiohttp.ClientError, OSError, asyncio.TimeoutError, TimeoutError)
 
 
-def _translate(exc: BaseException, request_id: str | None) -> APIConnectionError:  # noqa: PLR0911 (a table)
+class _Aiohttp:
+    """What the transport needs of aiohttp, imported on first use (see the module docstring)."""
+
+    module: Any = None
+    errors: tuple[type[BaseException], ...] = ()
+
+    @classmethod
+    def load(cls) -> Any:
+        if cls.module is None:
+            import aiohttp
+
+            cls.errors = (aiohttp.ClientError, OSError, asyncio.TimeoutError, TimeoutError)
+            cls.module = aiohttp
+        return cls.module
+
+
+def _translate(exc: BaseException, request: Request) -> APIConnectionError:  # noqa: PLR0911 (a table)
     """The ``smarter`` error of a transport failure (the caller chains the original)."""
+    aio = _Aiohttp.load()
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
-        return APITimeoutError(request_id=request_id)
+        return APITimeoutError(request=request)
     if isinstance(exc.__cause__, _ChangedSizeError):
         # Sending it again would fail the same way, after sending it all again.
-        return APIConnectionError(str(exc.__cause__), request_id=request_id, retryable=False)
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return APIConnectionError(str(exc.__cause__), request=request, retryable=False)
+    if isinstance(exc, aio.ClientConnectorCertificateError):
         return APIConnectionError(
             f"TLS certificate verification failed: {exc.certificate_error}",
-            request_id=request_id,
+            request=request,
             retryable=False,
         )
-    if isinstance(exc, aiohttp.ClientSSLError):
-        return APIConnectionError(f"TLS error: {exc}", request_id=request_id, retryable=False)
-    if isinstance(exc, aiohttp.InvalidURL):
-        return APIConnectionError(f"Invalid URL: {exc.url}", request_id=request_id, retryable=False)
-    if isinstance(exc, aiohttp.ClientConnectorError):
+    if isinstance(exc, aio.ClientSSLError):
+        return APIConnectionError(f"TLS error: {exc}", request=request, retryable=False)
+    if isinstance(exc, aio.InvalidURL):
+        return APIConnectionError(f"Invalid URL: {exc.url}", request=request, retryable=False)
+    if isinstance(exc, aio.ClientConnectorError):
         return APIConnectionError(
-            f"Could not connect to {exc.host}:{exc.port}: {exc.strerror or exc}",
-            request_id=request_id,
+            f"Could not connect to {exc.host}:{exc.port}: {exc.strerror or exc}", request=request
         )
-    if isinstance(exc, aiohttp.ClientPayloadError):
+    if isinstance(exc, aio.ClientPayloadError):
         return APIConnectionError(
-            "The connection broke while the response was being read.", request_id=request_id
+            "The connection broke while the response was being read.", request=request
         )
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
+    if isinstance(exc, aio.ServerDisconnectedError):
         return APIConnectionError(
-            "The server closed the connection without answering.", request_id=request_id
+            "The server closed the connection without answering.", request=request
         )
     return APIConnectionError(
         f"Connection error: {exc!s}" if str(exc) else f"Connection error: {type(exc).__name__}",
-        request_id=request_id,
+        request=request,
     )
 
 
-def _raise(exc: BaseException, request_id: str | None) -> NoReturn:
-    raise _translate(exc, request_id) from exc
+def _raise(exc: BaseException, request: Request) -> NoReturn:
+    raise _translate(exc, request) from exc
 
 
 @functools.lru_cache(maxsize=64)
 def _client_timeout(timeout: Timeout, stream: bool) -> aiohttp.ClientTimeout:
+    client_timeout: type[aiohttp.ClientTimeout] = _Aiohttp.load().ClientTimeout
     if stream:
         # A stream may last as long as its events keep coming: the total only bounds the
         # wait for the headers (see Transport.open_stream); silence is bounded by sock_read.
-        return aiohttp.ClientTimeout(
-            total=None, connect=timeout.connect, sock_read=timeout.stream_read
-        )
-    return aiohttp.ClientTimeout(
-        total=timeout.total, connect=timeout.connect, sock_read=timeout.read
-    )
-
-
-class _FormPayload(aiohttp.payload.Payload):
-    """A multipart body whose file part is read in chunks in the executor, never whole."""
-
-    def __init__(self, form: MultipartForm) -> None:
-        super().__init__(form, content_type=form.content_type)
-        self._form = form
-        self._size = form.size
-
-    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
-        return f"<multipart upload of {self._form.upload.filename!r}>"
-
-    async def write(self, writer: aiohttp.abc.AbstractStreamWriter) -> None:
-        await self.write_with_length(writer, None)
-
-    async def write_with_length(
-        self, writer: aiohttp.abc.AbstractStreamWriter, content_length: int | None
-    ) -> None:
-        upload = self._form.upload
-        await writer.write(self._form.head)
-        if upload.data is not None:
-            await writer.write(upload.data)
-        else:
-            if upload.path is not None:
-                stream: IO[bytes] = await open_off_loop(upload.path)
-            else:
-                assert upload.stream is not None
-                stream = upload.stream
-                if upload.start is not None:
-                    await off_loop(stream, stream.seek, upload.start)
-            try:
-                await _copy(stream, writer, upload.size, upload.filename)
-            finally:
-                if upload.path is not None:
-                    when_idle(stream, stream.close)
-        await writer.write(self._form.tail)
+        return client_timeout(total=None, connect=timeout.connect, sock_read=timeout.stream_read)
+    return client_timeout(total=timeout.total, connect=timeout.connect, sock_read=timeout.read)
 
 
 class _ChangedSizeError(Exception):
     """A file's size is not what the request announced (raised inside aiohttp's writer)."""
+
+
+@functools.cache
+def _form_payload_class() -> type[Any]:
+    """The aiohttp payload of a multipart upload, defined once aiohttp is imported."""
+    aio = _Aiohttp.load()
+    from smarter._files import off_loop, open_off_loop, when_idle
+
+    class FormPayload(aio.payload.Payload):  # type: ignore[misc,name-defined]
+        """A multipart body whose file part is read in chunks in the executor, never whole."""
+
+        def __init__(self, form: MultipartForm) -> None:
+            super().__init__(form, content_type=form.content_type)
+            self._form = form
+            self._size = form.size
+
+        def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+            return f"<multipart upload of {self._form.upload.filename!r}>"
+
+        async def write(self, writer: aiohttp.abc.AbstractStreamWriter) -> None:
+            await self.write_with_length(writer, None)
+
+        async def write_with_length(
+            self, writer: aiohttp.abc.AbstractStreamWriter, content_length: int | None
+        ) -> None:
+            upload = self._form.upload
+            await writer.write(self._form.head)
+            if upload.data is not None:
+                await writer.write(upload.data)
+            else:
+                if upload.path is not None:
+                    stream: IO[bytes] = await open_off_loop(upload.path)
+                else:
+                    assert upload.stream is not None
+                    stream = upload.stream
+                    if upload.start is not None:
+                        await off_loop(stream, stream.seek, upload.start)
+                try:
+                    await _copy(stream, writer, upload.size, upload.filename, off_loop)
+                finally:
+                    if upload.path is not None:
+                        when_idle(stream, stream.close)
+            await writer.write(self._form.tail)
+
+    return FormPayload
 
 
 async def _copy(
@@ -145,6 +171,7 @@ async def _copy(
     writer: aiohttp.abc.AbstractStreamWriter,
     size: int | None,
     filename: str,
+    off_loop: Callable[..., Any],
 ) -> None:
     """Send a file in chunks read in the executor: exactly *size* bytes when it is known.
 
@@ -168,14 +195,18 @@ async def _copy(
 
 
 def _env_proxy(url: yarl.URL) -> tuple[Any, aiohttp.BasicAuth | None]:
+    from aiohttp.helpers import get_env_proxy_for_url
+
     try:
         return get_env_proxy_for_url(url)
     except LookupError:  # no proxy for this scheme, or NO_PROXY names the host
         return _NO_PROXY
 
 
-def _aiohttp_body(body: Body) -> bytes | aiohttp.payload.Payload | None:
-    return _FormPayload(body) if isinstance(body, MultipartForm) else body
+def _aiohttp_body(body: object) -> Any:
+    if body is None or isinstance(body, bytes):
+        return body
+    return _form_payload_class()(body)
 
 
 async def _read_all(response: aiohttp.ClientResponse) -> bytes:
@@ -185,51 +216,47 @@ async def _read_all(response: aiohttp.ClientResponse) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _finished(
-    method: str, response: aiohttp.ClientResponse, content: bytes, request_id: str
-) -> HTTPResponse:
+def _finished(request: Request, response: aiohttp.ClientResponse, content: bytes) -> HTTPResponse:
     headers = response.headers
     return HTTPResponse(
-        method=method,
+        method=request.method,
         url=str(response.url),
         status_code=response.status,
         headers=headers,
         content=content,
-        request_id=headers.get("x-request-id") or request_id,
+        request_id=headers.get("x-request-id") or request.request_id,
+        request=request,
     )
 
 
 class StreamResponse:
     """A response whose body is read chunk by chunk (an event stream)."""
 
-    def __init__(self, method: str, response: aiohttp.ClientResponse, request_id: str) -> None:
-        self._method = method
+    def __init__(self, request: Request, response: aiohttp.ClientResponse) -> None:
+        self._request = request
         self._response = response
         self.status = response.status
         self.headers = response.headers
-        self.request_id: str = response.headers.get("x-request-id") or request_id
+        self.head = _finished(request, response, b"")
+        """The status and headers, without the body (kept on errors raised mid-stream)."""
 
     async def read_chunk(self) -> bytes:
         """The next bytes of the body as they arrive; ``b""`` at its end."""
         try:
             return await self._response.content.readany()
-        except _TRANSPORT_ERRORS as exc:
+        except _Aiohttp.errors as exc:
             self.close()
-            _raise(exc, self.request_id)
+            _raise(exc, self._request)
 
     async def finish(self) -> HTTPResponse:
         """Read the rest of the body (an error answer) and release the connection."""
         try:
             content = await _read_all(self._response)
-        except _TRANSPORT_ERRORS as exc:
-            _raise(exc, self.request_id)
+        except _Aiohttp.errors as exc:
+            _raise(exc, self._request)
         finally:
             self.close()
-        return _finished(self._method, self._response, content, self.request_id)
-
-    def head(self) -> HTTPResponse:
-        """The status and headers, without the body (kept on errors raised mid-stream)."""
-        return _finished(self._method, self._response, b"", self.request_id)
+        return _finished(self._request, self._response, content)
 
     def close(self) -> None:
         """Give the connection back: reused if the body was read to its end, else closed."""
@@ -245,7 +272,7 @@ _TRANSPORTS: weakref.WeakSet[Transport] = weakref.WeakSet()
 
 def _after_fork_in_child() -> None:
     for transport in list(_TRANSPORTS):
-        transport.forget()
+        transport.forget_pool()
 
 
 if hasattr(os, "register_at_fork"):
@@ -253,7 +280,12 @@ if hasattr(os, "register_at_fork"):
 
 
 class Transport:
-    """The connection pool of one client and its ``with_options()`` copies."""
+    """The connection pool of one client and its ``with_options()`` copies.
+
+    Each client holds a lease (:meth:`lease`); :meth:`release` closes the pool when the
+    primary lease (the client that made the pool) or the last live one is released. A lease
+    whose client was garbage collected is forgotten without closing anything.
+    """
 
     def __init__(
         self,
@@ -264,7 +296,7 @@ class Transport:
         http_session: aiohttp.ClientSession | None,
         session_factory: SessionFactory | None,
     ) -> None:
-        if http_session is not None and not isinstance(http_session, aiohttp.ClientSession):
+        if http_session is not None and not _is_session(http_session):
             raise TypeError("http_session must be an aiohttp.ClientSession")
         self._proxy = proxy
         # HTTP(S)_PROXY / NO_PROXY as aiohttp's trust_env reads them, looked up once per
@@ -278,20 +310,65 @@ class Transport:
         self._session = http_session
         self._owned = http_session is None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._leases: set[int] = set()
+        self._primary: int | None = None
+        self._next_lease = 0
         self.closed = False
         _TRANSPORTS.add(self)
 
+    # -- leases ------------------------------------------------------------------------------
+
+    def lease(self, *, primary: bool) -> int:
+        """A lease for one client of this pool; the primary one closes the pool when released."""
+        self._next_lease += 1
+        lease = self._next_lease
+        self._leases.add(lease)
+        if primary:
+            self._primary = lease
+        return lease
+
+    def forget(self, lease: int) -> None:
+        """The client holding *lease* was garbage collected: it no longer keeps the pool open."""
+        self._leases.discard(lease)
+
+    def _ends_with(self, lease: int) -> bool:
+        """Release *lease*; whether the pool closes with it."""
+        if lease not in self._leases:
+            return False
+        self._leases.discard(lease)
+        return lease == self._primary or not self._leases
+
+    async def release(self, lease: int) -> bool:
+        """Release *lease*, closing the pool if it was the primary or last one; idempotent.
+
+        Returns:
+            Whether the pool is closed now.
+        """
+        if self._ends_with(lease):
+            await self.aclose()
+        return self.closed
+
+    def release_nowait(self, lease: int) -> bool:
+        """:meth:`release` without awaiting (no loop ran the pool, or it is gone)."""
+        if self._ends_with(lease):
+            self.close_nowait()
+        return self.closed
+
+    # -- the session -------------------------------------------------------------------------
+
     def _new_session(self) -> aiohttp.ClientSession:
+        aio = _Aiohttp.load()
+        session: aiohttp.ClientSession
         if self._factory is not None:
             session = self._factory()
-            if not isinstance(session, aiohttp.ClientSession):
+            if not isinstance(session, aio.ClientSession):
                 raise TypeError("session_factory must return an aiohttp.ClientSession")
         else:
-            connector = aiohttp.TCPConnector(limit=self._limit, ssl=self._ssl)
-            session = aiohttp.ClientSession(
+            connector = aio.TCPConnector(limit=self._limit, ssl=self._ssl)
+            session = aio.ClientSession(
                 connector=connector,
                 # An API client has no use for cookies; a jar costs time on every response.
-                cookie_jar=aiohttp.DummyCookieJar(),
+                cookie_jar=aio.DummyCookieJar(),
                 # No trust_env: it costs two thread hand-offs per request (a ~/.netrc read
                 # and a proxy lookup), and a ~/.netrc entry for the API host would clash with
                 # our Authorization header. The proxy environment is honoured by _proxy_for.
@@ -322,7 +399,7 @@ class Transport:
     def session(self) -> aiohttp.ClientSession:
         """The session, opened on first use on the running loop."""
         if self.closed:
-            raise SmarterError("The client is closed; make a new client to send requests.")
+            raise SmarterError(CLOSED_MESSAGE)
         loop = asyncio.get_running_loop()
         if self._session is None:
             self._session = self._new_session()
@@ -347,65 +424,52 @@ class Transport:
         idle = sum(len(v) for v in getattr(connector, "_conns", {}).values())
         return busy + idle
 
-    async def fetch(
-        self,
-        method: str,
-        url: yarl.URL,
-        *,
-        headers: dict[str, str],
-        body: Body,
-        timeout: Timeout,
-        request_id: str,
-    ) -> HTTPResponse:
-        """Send one attempt and read its whole answer, whatever the status."""
+    # -- the seam ----------------------------------------------------------------------------
+
+    async def send(self, request: Request) -> HTTPResponse:
+        """Send one attempt of *request* and read its whole answer, whatever the status."""
         session = self.session()
+        url = request.url
         try:
             # A coroutine per request costs more than the dict lookup that usually answers.
             proxy, proxy_auth = self._known_proxy(url) or await self._proxy_for(url)
             async with session.request(
-                method,
+                request.method,
                 url,
-                headers=headers,
-                data=_aiohttp_body(body),
-                timeout=_client_timeout(timeout, False),
+                headers=request.headers,
+                data=_aiohttp_body(request.body),
+                timeout=_client_timeout(request.timeout, False),
                 proxy=proxy,
                 proxy_auth=proxy_auth,
             ) as response:
                 content = await _read_all(response)
-                return _finished(method, response, content, request_id)
-        except _TRANSPORT_ERRORS as exc:
-            _raise(exc, request_id)
+                return _finished(request, response, content)
+        except _Aiohttp.errors as exc:
+            _raise(exc, request)
 
-    async def open_stream(
-        self,
-        method: str,
-        url: yarl.URL,
-        *,
-        headers: dict[str, str],
-        body: Body,
-        timeout: Timeout,
-        request_id: str,
-    ) -> StreamResponse:
-        """Send one attempt and return as soon as the headers are in."""
+    async def open_stream(self, request: Request) -> StreamResponse:
+        """Send one attempt of *request* and return as soon as the headers are in."""
         session = self.session()
         try:
-            proxy, proxy_auth = await self._proxy_for(url)
-            async with _deadline(timeout.total):
+            proxy, proxy_auth = await self._proxy_for(request.url)
+            async with _deadline(request.timeout.total):
                 response = await session.request(
-                    method,
-                    url,
-                    headers=headers,
-                    data=_aiohttp_body(body),
-                    timeout=_client_timeout(timeout, True),
+                    request.method,
+                    request.url,
+                    headers=request.headers,
+                    data=_aiohttp_body(request.body),
+                    timeout=_client_timeout(request.timeout, True),
                     proxy=proxy,
                     proxy_auth=proxy_auth,
                 )
-        except _TRANSPORT_ERRORS as exc:
-            _raise(exc, request_id)
-        return StreamResponse(method, response, request_id)
+        except _Aiohttp.errors as exc:
+            _raise(exc, request)
+        return StreamResponse(request, response)
+
+    # -- closing -----------------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close the pool if this client opened it; idempotent."""
+        """Close the pool (unless the caller owns the session); idempotent."""
         if self.closed:
             return
         self.closed = True
@@ -423,7 +487,7 @@ class Transport:
             return
         _close_now(session)
 
-    def forget(self) -> None:
+    def forget_pool(self) -> None:
         """After a fork: drop the pool without touching its sockets (they are the parent's).
 
         The next request in the child opens a new pool on the child's own loop.
@@ -456,6 +520,10 @@ class Transport:
                 loop.call_soon_threadsafe(_close_now, session)
             return
         self.close_nowait()
+
+
+def _is_session(value: object) -> bool:
+    return isinstance(value, _Aiohttp.load().ClientSession)
 
 
 def running_on(loop: asyncio.AbstractEventLoop) -> bool:

@@ -376,8 +376,6 @@ class TestSizes:
         self, server: ReferenceServer, csv_path: Path, change: str, extra: bytes | None
     ) -> None:
         """A file whose size changed since it was measured fails at once, never a wrong body."""
-        from smarter._client import Options
-
         upload = to_upload(csv_path)
         if extra is None:
             csv_path.write_bytes(DATA[:5])
@@ -387,8 +385,10 @@ class TestSizes:
         form = MultipartForm.build({"purpose": "fine-tune"}, "file", upload)
 
         async with smarter.AsyncClient(base_url=server.url, api_key=server.api_key) as client:
+            pipeline = client._pipeline
+            request = pipeline.build("POST", "files", {}, service="llm_engine", form=form)
             with pytest.raises(smarter.APIConnectionError, match="changed size"):
-                await client._send("POST", "files", form=form, options=Options())
+                await pipeline.send(request)
 
         # Not retried: sending it again would fail the same way, after sending it all again.
         assert (server.state.files, len(server.requests_to("POST", "files"))) == ({}, 1)

@@ -40,25 +40,30 @@ def _run(server: ReferenceServer, level: str) -> str:
 
 class TestLogging:
     def test_one_line_per_attempt(self, server: ReferenceServer) -> None:
-        """At info level, each attempt is one line: method, path, status, attempt, delay, id."""
+        """At info level, each attempt is one line: method, path, status, attempt, delay, ids.
+
+        The request id is the call's own, the same on every attempt; the server's follows.
+        """
         server.inject("*", "cli/whoami/", Fault.error(503, retry_after_ms="10"))
 
         lines = _run(server, "info").splitlines()
 
         pattern = re.compile(
             r"\[.* INFO smarter\] (POST|GET) (\S+) -> (\S+) attempt=(\d) delay=(\d+\.\d\d)s "
-            r"request_id=(\S+)$"
+            r"request_id=(\S+)( server_request_id=\S+)?$"
         )
         parsed = [pattern.match(line) for line in lines]
         assert all(parsed), lines
         summary = [(m[2], m[3], m[4], m[5]) for m in parsed if m]
+        ids = [m[6] for m in parsed if m]
+        assert ids[0] == ids[1] != ids[2]  # one id for both attempts of the first call
         assert summary == [
             ("cli/whoami/", "503", "1", "0.01"),
             ("cli/whoami/", "200", "2", "0.00"),
             ("files/nope", "404", "1", "0.00"),
             ("llm/completions-stream", "200", "1", "0.00"),
         ]
-        assert all(m[6].startswith("req_") for m in parsed if m)
+        assert all(m[7].startswith(" server_request_id=req_") for m in parsed if m)
 
     def test_debug_never_shows_the_key(self, server: ReferenceServer) -> None:
         """At debug level the headers are logged with the Authorization redacted."""

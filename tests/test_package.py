@@ -20,12 +20,19 @@ MODULES = sorted(
 )
 
 
-def _imports(path: Path) -> set[str]:
-    """Every module a file imports at run time (``if TYPE_CHECKING:`` blocks aside)."""
+def _imports(path: Path, *, type_checking: bool = True) -> set[str]:
+    """Every module a file imports: at the top, in functions, and under TYPE_CHECKING.
+
+    ``from smarter import _twins`` counts as an import of ``smarter._twins``.
+    """
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+        if (
+            not type_checking
+            and isinstance(node, ast.If)
+            and ast.unparse(node.test) == "TYPE_CHECKING"
+        ):
             for child in node.orelse:
                 visit(child)
             return
@@ -33,11 +40,25 @@ def _imports(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.add(node.module)
+            for alias in node.names:
+                if (
+                    (PACKAGE.parent / (node.module + "." + alias.name).replace(".", "/"))
+                    .with_suffix(".py")
+                    .exists()
+                ):
+                    found.add(f"{node.module}.{alias.name}")
         for child in ast.iter_child_nodes(node):
             visit(child)
 
     visit(ast.parse(path.read_text()))
     return found
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
 
 
 def _library_files() -> list[Path]:
@@ -108,14 +129,199 @@ class TestImports:
             ("aiohttp", "_transport.py"),
             ("tenacity", "_retry.py"),
             ("cattrs", "_converter.py"),
-            ("threading", "_sync.py"),
+            ("threading", "_portal.py"),
         ],
     )
     def test_one_module_per_foreign_library(self, foreign: str, owner: str) -> None:
-        """Only _transport imports aiohttp, _retry tenacity, _converter cattrs, _sync threads."""
+        """Only _transport imports aiohttp, _retry tenacity, _converter cattrs, _portal threads."""
         importers = sorted(
             str(path.relative_to(PACKAGE))
             for path in _library_files()
-            if any(name == foreign or name.startswith(foreign + ".") for name in _imports(path))
+            # Annotations may name a foreign type; only code that runs counts as a user.
+            if any(
+                name == foreign or name.startswith(foreign + ".")
+                for name in _imports(path, type_checking=False)
+            )
         )
         assert importers == [owner]
+
+
+# -- the module map ----------------------------------------------------------------------------
+#
+# Which of the package's own modules each library module may import (at the top, in a
+# function, or under TYPE_CHECKING: all count). The arrows point one way: the public surface
+# and the blocking facade on top, then the client, the pipeline and its mechanisms, then plain
+# values at the bottom. A new import of a module not listed here fails: change the table only
+# with a reason. Resources never reach the blocking side; streams never the transport.
+
+_VALUES = {"smarter._config", "smarter._exceptions", "smarter._request", "smarter._response"}
+_RESOURCE = {
+    "smarter._converter",
+    "smarter._exceptions",
+    "smarter._files",
+    "smarter._pagination",
+    "smarter._request",
+    "smarter._response",
+    "smarter._sse",
+    "smarter._streaming",
+    "smarter.resources._base",
+}
+MODULE_MAP: dict[str, set[str]] = {
+    "smarter": {
+        "smarter._blocking",
+        "smarter._client",
+        "smarter._pagination",
+        "smarter._pipeline",
+        "smarter._streaming",
+        "smarter._sync",
+        "smarter._version",
+        # AsyncChatbot and Chatbot, imported on first use
+        "smarter.resources.chatbots",
+        "smarter._twins",
+    }
+    | _VALUES,
+    "smarter.__main__": {"smarter.cli"},
+    "smarter._version": set(),
+    "smarter._config": set(),
+    "smarter._request": {"smarter._config", "smarter._files"},
+    "smarter._response": {"smarter._request"},
+    "smarter._exceptions": {"smarter._request", "smarter._response"},
+    "smarter._fastpath": set(),
+    "smarter._files": set(),
+    "smarter._sse": set(),
+    "smarter._logging": {"smarter._exceptions", "smarter._request"},
+    "smarter._settings": _VALUES,
+    "smarter._retry": {"smarter._exceptions", "smarter._logging"},
+    "smarter._pagination": {"smarter._exceptions"},
+    "smarter._portal": {"smarter._exceptions"},
+    "smarter._transport": _VALUES | {"smarter._files"},
+    "smarter._streaming": _VALUES | {"smarter._fastpath", "smarter._sse"},
+    "smarter._converter": {
+        "smarter._exceptions",
+        "smarter._fastpath",
+        "smarter._response",
+        "smarter.types._base",
+    },
+    "smarter._pipeline": _VALUES
+    | {
+        "smarter._converter",
+        "smarter._files",
+        "smarter._logging",
+        "smarter._pagination",
+        "smarter._retry",
+        "smarter._settings",
+        "smarter._streaming",
+        "smarter._transport",
+        "smarter._version",
+    },
+    "smarter._client": _VALUES
+    | {
+        "smarter._logging",
+        "smarter._pipeline",
+        "smarter._settings",
+        "smarter._transport",
+        "smarter.resources.chat",
+        "smarter.resources.chatbots",
+        "smarter.resources.completions",
+        "smarter.resources.files",
+        "smarter.resources.fine_tuning",
+        "smarter.resources.models",
+        "smarter.resources.responses",
+        "smarter.types.whoami",
+    },
+    "smarter._blocking": _VALUES | {"smarter._pagination", "smarter._portal", "smarter._streaming"},
+    "smarter._twins": {
+        "smarter._blocking",
+        "smarter._portal",
+        "smarter._request",
+        "smarter.resources.chat",
+        "smarter.resources.chatbots",
+        "smarter.resources.completions",
+        "smarter.resources.files",
+        "smarter.resources.fine_tuning",
+        "smarter.resources.models",
+        "smarter.resources.responses",
+        "smarter.types.chat",
+    },
+    "smarter._sync": _VALUES
+    | {
+        "smarter",
+        "smarter._blocking",
+        "smarter._client",
+        "smarter._pipeline",
+        "smarter._portal",
+        "smarter._transport",
+        "smarter._twins",
+    },
+    "smarter.resources": set(),
+    "smarter.resources._base": {
+        "smarter._client",
+        "smarter._files",
+        "smarter._pagination",
+        "smarter._pipeline",
+        "smarter._request",
+        "smarter._streaming",
+    },
+    "smarter.resources.chat": _RESOURCE | {"smarter.resources.responses", "smarter.types.chat"},
+    "smarter.resources.chatbots": _RESOURCE | {"smarter.types.chatbots"},
+    "smarter.resources.completions": _RESOURCE | {"smarter.types.completions"},
+    "smarter.resources.files": _RESOURCE | {"smarter.types.files"},
+    "smarter.resources.fine_tuning": _RESOURCE | {"smarter.types.fine_tuning"},
+    "smarter.resources.models": _RESOURCE | {"smarter.types.models"},
+    "smarter.resources.responses": _RESOURCE | {"smarter.types.chat", "smarter.types.responses"},
+    "smarter.types": {
+        "smarter.types._base",
+        "smarter.types.chat",
+        "smarter.types.chatbots",
+        "smarter.types.completions",
+        "smarter.types.files",
+        "smarter.types.fine_tuning",
+        "smarter.types.models",
+        "smarter.types.responses",
+        "smarter.types.whoami",
+    },
+    # The one cycle: a result built in Python reaches the converter (imported then, since
+    # cattrs is a tenth of `import smarter`) for to_dict(), model_fields_set and unpickling.
+    "smarter.types._base": {"smarter._converter"},
+    "smarter.types.chat": {"smarter.types._base"},
+    "smarter.types.chatbots": {"smarter._exceptions", "smarter.types._base"},
+    "smarter.types.completions": {"smarter.types._base"},
+    "smarter.types.files": {"smarter.types._base"},
+    "smarter.types.fine_tuning": {"smarter.types._base"},
+    "smarter.types.models": {"smarter.types._base"},
+    "smarter.types.responses": {"smarter.types._base"},
+    "smarter.types.whoami": {"smarter.types._base"},
+}
+
+LIBRARY = {_module_name(path): path for path in _library_files()}
+
+
+class TestModuleMap:
+    def test_every_module_is_in_the_map(self) -> None:
+        """The table covers exactly the library's modules: a new module needs its row."""
+        assert sorted(LIBRARY) == sorted(MODULE_MAP)
+
+    @pytest.mark.parametrize("module", sorted(LIBRARY))
+    def test_imports_follow_the_map(self, module: str) -> None:
+        """A module imports only what its row allows, TYPE_CHECKING and lazy imports too."""
+        ours = {
+            name
+            for name in _imports(LIBRARY[module])
+            if name == "smarter" or name.startswith("smarter.")
+        }
+
+        assert ours - MODULE_MAP.get(module, set()) == set()
+
+    def test_resources_never_reach_the_blocking_side(self) -> None:
+        """No resource module imports the portal, the twins or the blocking client."""
+        blocking = {"smarter._sync", "smarter._twins", "smarter._blocking", "smarter._portal"}
+
+        assert {
+            module: MODULE_MAP[module] & blocking
+            for module in MODULE_MAP
+            if module.startswith("smarter.resources")
+        } == {module: set() for module in MODULE_MAP if module.startswith("smarter.resources")}
+
+    def test_streams_never_reach_the_transport(self) -> None:
+        """Streams are handed an open() callable; they do not import the transport."""
+        assert "smarter._transport" not in MODULE_MAP["smarter._streaming"]

@@ -1,10 +1,15 @@
-"""Every async resource method has a blocking twin with the same signature and sync results."""
+"""Every async resource has a derived blocking twin with the same signatures and sync results.
+
+The pairs are not listed by hand: they are found by walking the clients. From
+``(AsyncClient, Client)``, each sub-resource accessor of an async class (a cached property)
+leads to the async class it returns and to the class the sync side's accessor of the same
+name returns; a method whose result has a registered twin (a chatbot) leads to that pair.
+"""
 
 from __future__ import annotations
 
-import importlib
+import ast
 import inspect
-import pkgutil
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import Any
@@ -12,50 +17,102 @@ from typing import Any
 import pytest
 
 import smarter
-import smarter.resources
-from smarter.resources.chatbots import Chatbot
+from smarter import _blocking, _sync, _twins
 from smarter.testing import ReferenceServer
 
 
-def _resource_modules() -> Iterator[Any]:
+def _names() -> dict[str, Any]:
+    """Every class of smarter.resources and smarter.types, to resolve annotations with."""
+    import importlib
+    import pkgutil
+
+    import smarter.resources
+    import smarter.types
+
+    found: dict[str, Any] = {name: getattr(smarter.types, name) for name in smarter.types.__all__}
     for info in pkgutil.iter_modules(smarter.resources.__path__):
-        if not info.name.startswith("_"):
-            yield importlib.import_module(f"smarter.resources.{info.name}")
+        found.update(vars(importlib.import_module(f"smarter.resources.{info.name}")))
+    found.update(vars(_twins))
+    return {name: value for name, value in found.items() if isinstance(value, type)}
 
 
-def _pairs() -> list[tuple[type, type]]:
-    """Every ``Async<Name>`` class of smarter.resources with its ``<Name>``, and the clients."""
-    pairs: list[tuple[type, type]] = [(smarter.AsyncClient, smarter.Client)]
-    for module in _resource_modules():
-        for name, cls in vars(module).items():
-            if (
-                isinstance(cls, type)
-                and name.startswith("Async")
-                and cls.__module__ == module.__name__
-            ):
-                pairs.append((cls, getattr(module, name.removeprefix("Async"))))
-    return pairs
+NAMES = _names()
 
 
-PAIRS = _pairs()
+def _returns(fn: Callable[..., Any]) -> Any:
+    """What *fn* is annotated to return, resolved (None when it names no known class)."""
+    import sys
+
+    annotation = fn.__annotations__.get("return")
+    if not isinstance(annotation, str):
+        return annotation
+    namespace = {**vars(sys.modules[fn.__module__]), **NAMES}
+    try:
+        return eval(annotation, namespace)  # our own annotations, as typing would read them
+    except NameError:
+        return None
 
 
-def _public(cls: type, kind: type | tuple[type, ...]) -> dict[str, Any]:
-    """The public attributes of ``kind`` (functions or cached properties) defined on ``cls``."""
-    found: dict[str, Any] = {}
-    for klass in reversed(cls.__mro__):
-        for name, value in vars(klass).items():
-            if not name.startswith("_") and isinstance(value, kind):
-                found[name] = value
+def _async_accessors(cls: type) -> dict[str, type]:
+    """The sub-resources of an async class: each cached property and the class it returns."""
+    found: dict[str, type] = {}
+    for name, value in vars(cls).items():
+        if isinstance(value, cached_property) and not name.startswith("_"):
+            found[name] = _returns(value.func)
     return found
 
 
+def _sync_accessor(cls: type, name: str) -> type:
+    """The class the sync side's accessor *name* returns, read from its descriptor."""
+    value = inspect.getattr_static(cls, name)
+    if isinstance(value, _sync._resource):
+        resolved: type = getattr(_twins, value._twin_name)
+        return resolved
+    if isinstance(value, _blocking.twin):
+        return value._cls  # type: ignore[no-any-return]
+    if isinstance(value, property):
+        assert value.fget is not None
+        return _returns(value.fget)  # type: ignore[no-any-return]
+    raise AssertionError(f"{cls.__name__}.{name} is not a derived accessor: {value!r}")
+
+
+def _walk() -> Iterator[tuple[type, type]]:
+    seen: set[type] = set()
+    todo: list[tuple[type, type]] = [(smarter.AsyncClient, smarter.Client)]
+    while todo:
+        pair = todo.pop()
+        if pair[0] in seen:
+            continue
+        seen.add(pair[0])
+        yield pair
+        async_cls, sync_cls = pair
+        todo.extend(
+            (sub, _sync_accessor(sync_cls, name))
+            for name, sub in _async_accessors(async_cls).items()
+        )
+        for fn in _methods(async_cls).values():
+            result = _returns(fn)
+            if isinstance(result, type) and result in _blocking._TWINS:
+                todo.append((result, _blocking._TWINS[result]))
+
+
 def _methods(cls: type) -> dict[str, Callable[..., Any]]:
-    methods = _public(cls, type(_public))  # plain functions
+    """The public request methods an async class defines (and inherits from its bases).
+
+    Plain methods of a mixin both sides share (a chatbot's ``to_dict()``) are no requests.
+    """
+    from smarter.resources.chatbots import Described
+
+    found: dict[str, Callable[..., Any]] = {}
+    for klass in reversed(cls.__mro__):
+        if klass is Described:
+            continue
+        for name, value in vars(klass).items():
+            if not name.startswith("_") and inspect.isfunction(value):
+                found[name] = value
     if cls is smarter.AsyncClient:
-        # The client's own methods that are not requests: lifecycle and options.
-        methods = {name: fn for name, fn in methods.items() if name == "whoami"}
-    return methods
+        found = {name: fn for name, fn in found.items() if name == "whoami"}
+    return found
 
 
 def _parameters(fn: Callable[..., Any]) -> list[tuple[str, Any, Any, str]]:
@@ -65,36 +122,57 @@ def _parameters(fn: Callable[..., Any]) -> list[tuple[str, Any, Any, str]]:
     ]
 
 
+PAIRS = sorted(_walk(), key=lambda pair: pair[0].__name__)
+
+
 def _pair_id(pair: tuple[type, type]) -> str:
     return pair[0].__name__
 
 
 class TestDiscovery:
     def test_every_resource_found(self) -> None:
-        """The walk finds every resource of API.md, the clients and the chatbot."""
-        assert sorted(cls.__name__ for cls, _ in PAIRS) == [
-            "AsyncChat",
-            "AsyncChatCompletions",
-            "AsyncChatbot",
-            "AsyncChatbots",
-            "AsyncClient",
-            "AsyncCompletions",
-            "AsyncFiles",
-            "AsyncFineTuning",
-            "AsyncJobs",
-            "AsyncModels",
-            "AsyncResources",
-            "AsyncResponses",
+        """The walk from the clients reaches every resource of API.md and the chatbot."""
+        assert [(a.__name__, s.__name__) for a, s in PAIRS] == [
+            ("AsyncChat", "Chat"),
+            ("AsyncChatCompletions", "ChatCompletions"),
+            ("AsyncChatbot", "Chatbot"),
+            ("AsyncChatbots", "Chatbots"),
+            ("AsyncClient", "Client"),
+            ("AsyncCompletions", "Completions"),
+            ("AsyncFiles", "Files"),
+            ("AsyncFineTuning", "FineTuning"),
+            ("AsyncJobs", "Jobs"),
+            ("AsyncModels", "Models"),
+            ("AsyncResources", "Resources"),
+            ("AsyncResponses", "Responses"),
         ]
+
+    def test_every_twin_is_reached(self) -> None:
+        """Every blocking twin class in smarter._twins is the twin of a resource found."""
+        twins = {
+            cls
+            for cls in vars(_twins).values()
+            if isinstance(cls, type)
+            and issubclass(cls, _blocking.SyncResource)
+            and cls is not _blocking.SyncResource
+        }
+
+        assert twins == {sync for _, sync in PAIRS} - {smarter.Client}
 
 
 class TestSignatures:
     @pytest.mark.parametrize("pair", PAIRS, ids=_pair_id)
-    def test_same_methods(self, pair: tuple[type, type]) -> None:
-        """The sync class has every public method of the async one."""
+    def test_every_method_is_derived(self, pair: tuple[type, type]) -> None:
+        """Each twin method is blocking(<the async method>), never written by hand."""
         async_cls, sync_cls = pair
 
-        assert set(_methods(async_cls)) <= set(dir(sync_cls))
+        underived = {
+            name: getattr(sync_cls, name, None)
+            for name, fn in _methods(async_cls).items()
+            if getattr(getattr(sync_cls, name, None), "__wrapped__", None) is not fn
+        }
+
+        assert underived == {}
 
     @pytest.mark.parametrize("pair", PAIRS, ids=_pair_id)
     def test_same_parameters(self, pair: tuple[type, type]) -> None:
@@ -110,33 +188,62 @@ class TestSignatures:
         assert mismatched == {}
 
     @pytest.mark.parametrize("pair", PAIRS, ids=_pair_id)
-    def test_same_attributes(self, pair: tuple[type, type]) -> None:
-        """Sub-resources (client.chat.completions, ...) and properties exist on both sides."""
+    def test_same_properties(self, pair: tuple[type, type]) -> None:
+        """Every public property and sub-resource of the async class exists on its twin."""
         async_cls, sync_cls = pair
+        public = {
+            name
+            for klass in async_cls.__mro__
+            for name, value in vars(klass).items()
+            if not name.startswith("_") and isinstance(value, cached_property | property)
+        }
 
-        missing = set(_public(async_cls, (cached_property, property))) - set(dir(sync_cls))
-
-        assert missing == set()
+        assert public - set(dir(sync_cls)) == set()
 
     def test_sync_return_annotations(self) -> None:
         """Derived twins announce the blocking forms: SyncPage, Stream, no coroutine."""
-        from smarter.resources.completions import Completions
-        from smarter.resources.files import Files
-
         assert (
-            inspect.signature(Files.list).return_annotation,
-            inspect.signature(Completions.stream).return_annotation,
-            inspect.signature(Files.create).return_annotation,
+            inspect.signature(_twins.Files.list).return_annotation,
+            inspect.signature(_twins.Completions.stream).return_annotation,
+            inspect.signature(_twins.Files.create).return_annotation,
         ) == ("SyncPage[GetFileResponse]", "Stream[CompletionStreamResponse]", "UploadFileResponse")
 
     def test_docstrings_kept(self) -> None:
         """A derived twin keeps the async method's docstring and name."""
-        from smarter.resources.files import AsyncFiles, Files
+        from smarter.resources.files import AsyncFiles
 
-        assert (Files.create.__doc__, Files.create.__name__) == (
+        assert (_twins.Files.create.__doc__, _twins.Files.create.__name__) == (
             AsyncFiles.create.__doc__,
             "create",
         )
+
+
+class TestClients:
+    def test_same_constructor(self) -> None:
+        """Client takes every argument of AsyncClient but the caller's own aiohttp session."""
+        async_parameters = _parameters(smarter.AsyncClient.__init__)
+        sync_parameters = _parameters(smarter.Client.__init__)
+
+        assert [p for p in async_parameters if p[0] != "http_session"] == sync_parameters
+
+    def test_same_with_options(self) -> None:
+        """with_options() takes the same arguments on both clients."""
+        assert _parameters(smarter.AsyncClient.with_options) == _parameters(
+            smarter.Client.with_options
+        )
+
+    def test_options_are_mirrored(self) -> None:
+        """Every option property of AsyncClient reads the same on Client."""
+        with smarter.Client(api_key="k", timeout=3.0, default_headers={"X-A": "1"}) as client:
+            names = [
+                name
+                for name, value in vars(smarter.AsyncClient).items()
+                if isinstance(value, property) and not name.startswith("_")
+            ]
+
+            assert {name: getattr(client, name) for name in names} == {
+                name: getattr(client._async, name) for name in names
+            }
 
 
 class TestRuntimeForms:
@@ -156,17 +263,62 @@ class TestRuntimeForms:
 
             assert (type(stream), type(chat)) == (smarter.Stream, smarter.Stream)
             assert [type(page) for page in pages] == [smarter.SyncPage] * 3
-            assert (type(bot), type(bot.prompt("hi")).__name__) == (Chatbot, "ChatbotResponse")
+            assert (type(bot), type(bot.prompt("hi")).__name__) == (
+                smarter.Chatbot,
+                "ChatbotResponse",
+            )
             assert len(chunks) == 2 + 18
 
     async def test_async_forms(self, make_client: Callable[..., Any]) -> None:
         """The async client's streams and paginators are AsyncStream and AsyncPaginator."""
         from smarter._pagination import AsyncPaginator
-        from smarter.resources.chatbots import AsyncChatbot
 
         client = make_client("async")
         stream = client.completions.stream(model="example-model", prompt="hi")
         await stream.close()
 
         assert (type(stream), type(client.files.list())) == (smarter.AsyncStream, AsyncPaginator)
-        assert type(await client.resources.chatbots.get(name="example")) is AsyncChatbot
+        assert type(await client.resources.chatbots.get(name="example")) is smarter.AsyncChatbot
+
+    def test_wrong_argument_named_in_the_callers_terms(self, server: ReferenceServer) -> None:
+        """A wrong keyword to a blocking method says so without a trip through the loop."""
+        with (
+            smarter.Client(base_url=server.url, api_key=server.api_key) as client,
+            pytest.raises(TypeError) as caught,
+        ):
+            client.files.get()  # type: ignore[call-arg]
+
+        assert str(caught.value) == "Files.get(): missing a required argument: 'file_id'"
+        assert server.requests == []
+
+
+def _defs(tree: ast.Module, class_name: str, method: str) -> list[ast.FunctionDef]:
+    """The definitions of *method* in *class_name* (overloads included), in source order."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            return [
+                child
+                for child in ast.walk(node)
+                if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+                and child.name == method
+                and ast.unparse(child.args) != "self, **arguments: Any"
+            ]
+    return []
+
+
+class TestTypeCheckerStubs:
+    @pytest.mark.parametrize(
+        ("sync_name", "method"), [("ChatCompletions", "create"), ("Chatbots", "get")]
+    )
+    def test_stubs_match_the_async_signatures(self, sync_name: str, method: str) -> None:
+        """The blocking overloads written for type checkers take what the async method takes."""
+        import importlib
+
+        async_cls = next(a for a, s in PAIRS if s.__name__ == sync_name)
+        module = importlib.import_module(async_cls.__module__)
+        async_defs = _defs(ast.parse(inspect.getsource(module)), async_cls.__name__, method)
+        stub_defs = _defs(ast.parse(inspect.getsource(_twins)), sync_name, method)
+        if len(async_defs) > 1:  # overloads and their implementation: compare the overloads
+            async_defs = async_defs[:-1]
+
+        assert [ast.unparse(d.args) for d in stub_defs] == [ast.unparse(d.args) for d in async_defs]

@@ -1,7 +1,6 @@
-"""The API resources, one module each: an async class, and its blocking twin.
+"""The API resources, one module each: async classes, written once.
 
-Each method is written once, in async form; the blocking twins are derived from them with
-:func:`smarter._sync.blocking`. The one written by hand (``chatbots.get``, which wraps its
-result in a blocking :class:`Chatbot`) is held to its async form by ``tests/test_twins.py``,
-which compares the signatures of every pair.
+Each method is written once, in async form, and builds its request through the client's
+pipeline. The blocking twins are derived from them in :mod:`smarter._twins`, one line a
+method; ``tests/test_twins.py`` derives the pairs and compares their signatures.
 """

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from smarter._client import Options
-from smarter._config import NOT_GIVEN, NotGiven, TimeoutTypes
 from smarter._converter import structurer
-from smarter._sse import ServerSentEvent
 from smarter._streaming import AsyncStream, InStreamError, StreamKind
-from smarter._sync import Stream, SyncAPIResource
-from smarter.resources._base import AsyncAPIResource, check_str, omit_none
-from smarter.resources.responses import AsyncResponses, Responses
+from smarter.resources._base import (
+    INT,
+    NUMBER,
+    OBJECT,
+    STR,
+    STRINGS,
+    AsyncAPIResource,
+    BodySpec,
+    check_str,
+)
+from smarter.resources.responses import AsyncResponses
 from smarter.types.chat import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -21,7 +26,12 @@ from smarter.types.chat import (
     ResponseFormat,
 )
 
-__all__ = ["AsyncChat", "AsyncChatCompletions", "Chat", "ChatCompletions"]
+if TYPE_CHECKING:
+    from smarter._request import RequestOptions, Unpack
+    from smarter._response import HTTPResponse
+    from smarter._sse import ServerSentEvent
+
+__all__ = ["AsyncChat", "AsyncChatCompletions", "ChatChunks", "MESSAGES", "STOP"]
 
 
 def _status(code: object) -> int | None:
@@ -32,6 +42,38 @@ def _status(code: object) -> int | None:
     return None
 
 
+def MESSAGES(name: str, value: Any) -> list[dict[str, Any]]:  # noqa: N802 (a body check)
+    """A list of messages: mappings with a ``role`` (a str is a common slip, refused here)."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"{name} must be a list of messages such as "
+            f'[{{"role": "user", "content": "Hi"}}], not {type(value).__name__}'
+        )
+    messages = [dict(message) if isinstance(message, Mapping) else message for message in value]
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            raise TypeError(
+                f"{name}[{index}] must be a mapping with a 'role', not {message!r}"[:200]
+            )
+    return messages
+
+
+def STOP(name: str, value: Any) -> str | list[str]:  # noqa: N802 (a body check)
+    """One stop string, or a list of them."""
+    return STR(name, value) if isinstance(value, str) else STRINGS(name, value)
+
+
+#: The body of ``chat/completions``.
+_BODY = BodySpec(
+    model=STR,
+    messages=MESSAGES,
+    response_format=OBJECT,
+    temperature=NUMBER,
+    max_tokens=INT,
+    stop=STOP,
+)
+
+
 class ChatChunks(StreamKind[ChatCompletionChunk]):
     """OpenAI-style chunks, ended by ``data: [DONE]``; an ``error`` event ends in error."""
 
@@ -39,11 +81,12 @@ class ChatChunks(StreamKind[ChatCompletionChunk]):
         self._build = structurer(ChatCompletionChunk)
 
     def decode(
-        self, event: ServerSentEvent, request_id: str
+        self, event: ServerSentEvent, response: HTTPResponse
     ) -> tuple[ChatCompletionChunk | None, bool]:
+        """A chunk, or None for ``[DONE]`` (the end); an error event raises."""
         if event.data.strip() == "[DONE]":
             return None, True
-        data = self.json(event)
+        data = self.json(event, response)
         error = data.get("error") if isinstance(data, dict) else None
         if error:
             message = error.get("message") if isinstance(error, dict) else error
@@ -52,11 +95,13 @@ class ChatChunks(StreamKind[ChatCompletionChunk]):
                 _status(error.get("code")) if isinstance(error, dict) else None,
                 data,
             )
-        return self._build(data, request_id), False
+        return self._build(data, response), False
 
 
 class AsyncChatCompletions(AsyncAPIResource):
     """``client.chat.completions``."""
+
+    _service = "openai"
 
     @overload
     def create(
@@ -69,10 +114,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         max_tokens: int | None = None,
         stop: str | Sequence[str] | None = None,
         stream: Literal[False] = False,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Coroutine[Any, Any, ChatCompletion]: ...
     @overload
     def create(
@@ -85,10 +127,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         max_tokens: int | None = None,
         stop: str | Sequence[str] | None = None,
         stream: Literal[True],
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncStream[ChatCompletionChunk]: ...
     def create(
         self,
@@ -100,17 +139,15 @@ class AsyncChatCompletions(AsyncAPIResource):
         max_tokens: int | None = None,
         stop: str | Sequence[str] | None = None,
         stream: bool = False,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Coroutine[Any, Any, ChatCompletion] | AsyncStream[ChatCompletionChunk]:
         """A chat completion of *messages* by *model*: ``await`` it, or iterate the stream.
 
         With ``stream=True`` it returns an :class:`~smarter.AsyncStream` of
         :class:`~smarter.types.ChatCompletionChunk` at once (``async for`` it, or ``await``
         it to open it first); else a coroutine of the whole
-        :class:`~smarter.types.ChatCompletion`.
+        :class:`~smarter.types.ChatCompletion`. The arguments are checked at once, before
+        anything is sent.
 
         Args:
             model: The model to answer.
@@ -120,31 +157,20 @@ class AsyncChatCompletions(AsyncAPIResource):
             max_tokens: Most tokens to generate.
             stop: Stop at this string (or the first of these strings).
             stream: Stream the answer as it is generated.
-            timeout: This call's timeout, instead of the client's.
-            extra_headers: More headers for this call.
-            extra_query: More query parameters for this call.
-            extra_body: More fields for the JSON body of this call.
+            **options: ``timeout``, ``extra_headers``, ``extra_query``, ``extra_body``.
         """
-        body = omit_none(
+        body = _BODY.build(
             model=check_str(model, "model"),
-            messages=list(messages),
+            messages=messages,
             response_format=response_format,
             temperature=temperature,
             max_tokens=max_tokens,
-            stop=stop if stop is None or isinstance(stop, str) else list(stop),
+            stop=stop,
         )
-        options = Options(timeout, extra_headers, extra_query, extra_body)
-        client = self._client
         if stream:
-            return client._stream(
-                "chat/completions",
-                json_body={**body, "stream": True},
-                kind=ChatChunks(),
-                options=options,
-            )
-        return client._call(
-            "POST", "chat/completions", json_body=body, cast_to=ChatCompletion, options=options
-        )
+            body["stream"] = True
+            return self._stream("chat/completions", ChatChunks(), options, json=body)
+        return self._call("POST", "chat/completions", ChatCompletion, options, json=body)
 
 
 class AsyncChat(AsyncAPIResource):
@@ -159,88 +185,3 @@ class AsyncChat(AsyncAPIResource):
     def responses(self) -> AsyncResponses:
         """The responses API (the same object as ``client.responses``)."""
         return AsyncResponses(self._client)
-
-
-class ChatCompletions(SyncAPIResource[AsyncChatCompletions]):
-    """``client.chat.completions``."""
-
-    @overload
-    def create(
-        self,
-        *,
-        model: str,
-        messages: Iterable[ChatCompletionMessageParam],
-        response_format: ResponseFormat | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        stop: str | Sequence[str] | None = None,
-        stream: Literal[False] = False,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-    ) -> ChatCompletion: ...
-    @overload
-    def create(
-        self,
-        *,
-        model: str,
-        messages: Iterable[ChatCompletionMessageParam],
-        response_format: ResponseFormat | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        stop: str | Sequence[str] | None = None,
-        stream: Literal[True],
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-    ) -> Stream[ChatCompletionChunk]: ...
-    def create(
-        self,
-        *,
-        model: str,
-        messages: Iterable[ChatCompletionMessageParam],
-        response_format: ResponseFormat | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        stop: str | Sequence[str] | None = None,
-        stream: bool = False,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-    ) -> ChatCompletion | Stream[ChatCompletionChunk]:
-        """A chat completion of *messages* by *model*, or a stream of it (``stream=True``).
-
-        The blocking twin of :meth:`AsyncChatCompletions.create`, with the same arguments.
-        """
-        result: ChatCompletion | Stream[ChatCompletionChunk] = self._portal.call(
-            self._async.create,
-            model=model,
-            messages=messages,
-            response_format=response_format,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            stop=stop,
-            stream=stream,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-        return result
-
-
-class Chat(SyncAPIResource[AsyncChat]):
-    """``client.chat``: ``completions`` and ``responses``."""
-
-    @cached_property
-    def completions(self) -> ChatCompletions:
-        """Chat completions."""
-        return ChatCompletions(self._async.completions, self._portal)
-
-    @cached_property
-    def responses(self) -> Responses:
-        """The responses API (the same object as ``client.responses``)."""
-        return Responses(self._async.responses, self._portal)

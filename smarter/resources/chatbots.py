@@ -9,18 +9,18 @@ legacy routes answered keeps using them.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from smarter._client import Options
-from smarter._config import NOT_GIVEN, NotGiven, TimeoutTypes
 from smarter._exceptions import NotFoundError
-from smarter._sync import Portal, SyncAPIResource, blocking
 from smarter.resources._base import AsyncAPIResource, check_str, path_segment
 from smarter.types.chatbots import ChatbotManifest, ChatbotResponse
 
-__all__ = ["AsyncChatbot", "AsyncChatbots", "AsyncResources", "Chatbot", "Chatbots", "Resources"]
+if TYPE_CHECKING:
+    from smarter._request import RequestOptions, Unpack
+
+__all__ = ["AsyncChatbot", "AsyncChatbots", "AsyncResources", "Described"]
 
 T = TypeVar("T")
 
@@ -64,7 +64,7 @@ def _more_telling(current: NotFoundError, legacy: NotFoundError, name: str) -> N
     return current
 
 
-class _Described:
+class Described:
     """What both kinds of chatbot object read from their manifest."""
 
     manifest: ChatbotManifest
@@ -111,7 +111,7 @@ class _Described:
         return f"<{type(self).__name__} {self.name!r} kind={self.kind!r}>"
 
 
-class AsyncChatbot(_Described):
+class AsyncChatbot(Described):
     """A chatbot of the Smarter platform, bound to the client that described it.
 
     It keeps the conversation: the first :meth:`prompt` starts a session, later ones
@@ -148,37 +148,32 @@ class AsyncChatbot(_Described):
         /,
         *,
         new_session: bool = False,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> ChatbotResponse:
         """Send *message* and return the reply (``str(reply)`` is its text).
 
         Args:
             message: What to say.
             new_session: Start a new conversation instead of continuing this one.
-            timeout: This call's timeout, instead of the client's.
-            extra_headers: More headers for this call.
-            extra_query: More query parameters for this call.
-            extra_body: More fields for the JSON body of this call.
+            **options: ``timeout``, ``extra_headers``, ``extra_query``, ``extra_body``.
         """
         start = new_session or self._session_key is None
         body: dict[str, object] = {"prompt": check_str(message, "message")}
         if not start:
             assert self._session_key is not None
             body["session_key"] = self._session_key
-        client = self._resource._client
+        resource = self._resource
         name = path_segment(self.name, "name")
+        query = {"uid": self.uid, "new_session": start}
 
         def send(route: str) -> Callable[[], Awaitable[ChatbotResponse]]:
-            return lambda: client._call(
+            return lambda: resource._call(
                 "POST",
                 f"cli/{route}/{name}/",
-                query={"uid": self.uid, "new_session": start},
-                json_body=body,
-                cast_to=ChatbotResponse,
-                options=Options(timeout, extra_headers, extra_query, extra_body),
+                ChatbotResponse,
+                options,
+                query=query,
+                json=body,
                 envelope=True,
             )
 
@@ -195,6 +190,8 @@ class AsyncChatbot(_Described):
 class AsyncChatbots(AsyncAPIResource):
     """``client.resources.chatbots``."""
 
+    _service = "platform"
+
     @property
     def uid(self) -> str:
         """The session owner id sent with prompts: one per client unless given."""
@@ -206,10 +203,7 @@ class AsyncChatbots(AsyncAPIResource):
         name: str,
         uid: str | None = None,
         session_key: str | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncChatbot:
         """Describe the chatbot *name* and return it, ready to :meth:`~AsyncChatbot.prompt`.
 
@@ -218,24 +212,20 @@ class AsyncChatbots(AsyncAPIResource):
             uid: The session owner id to prompt with (default: one per client).
             session_key: A conversation to continue (an earlier reply's ``session_key``,
                 sent with the same *uid*); default: the first prompt starts a new one.
-            timeout: This call's timeout, instead of the client's.
-            extra_headers: More headers for this call.
-            extra_query: More query parameters for this call.
-            extra_body: More fields for the JSON body of this call.
+            **options: ``timeout``, ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Raises:
             NotFoundError: there is no chatbot of that name.
         """
         query = {"name": check_str(name, "name")}
-        options = Options(timeout, extra_headers, extra_query, extra_body)
 
         def describe(kind: str) -> Callable[[], Awaitable[ChatbotManifest]]:
-            return lambda: self._client._call(
+            return lambda: self._call(
                 "POST",
                 f"cli/describe/{kind}/",
+                ChatbotManifest,
+                options,
                 query=query,
-                cast_to=ChatbotManifest,
-                options=options,
                 envelope=True,
             )
 
@@ -254,74 +244,9 @@ class AsyncChatbots(AsyncAPIResource):
 class AsyncResources(AsyncAPIResource):
     """``client.resources``: the Smarter platform's resources."""
 
+    _service = "platform"
+
     @cached_property
     def chatbots(self) -> AsyncChatbots:
         """Chatbots (LLM clients)."""
         return AsyncChatbots(self._client)
-
-
-class Chatbot(_Described):
-    """A chatbot of the Smarter platform; :meth:`prompt` blocks.
-
-    .. versionadded:: 0.2.0
-    """
-
-    def __init__(self, chatbot: AsyncChatbot, portal: Portal) -> None:
-        self._async = chatbot
-        self._portal = portal
-        self.manifest = chatbot.manifest
-        """The manifest the server described the chatbot with."""
-
-    @property
-    def uid(self) -> str:
-        """The id of the session owner sent with every prompt."""
-        return self._async.uid
-
-    @property
-    def session_key(self) -> str | None:
-        """The key of the current conversation, once a prompt started one."""
-        return self._async.session_key
-
-    prompt = blocking(AsyncChatbot.prompt)
-
-
-class Chatbots(SyncAPIResource[AsyncChatbots]):
-    """``client.resources.chatbots``."""
-
-    @property
-    def uid(self) -> str:
-        """The session owner id sent with prompts: one per client unless given."""
-        return self._async.uid
-
-    def get(
-        self,
-        *,
-        name: str,
-        uid: str | None = None,
-        session_key: str | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-    ) -> Chatbot:
-        """Describe the chatbot *name* and return it, ready to :meth:`~Chatbot.prompt`."""
-        chatbot: AsyncChatbot = self._portal.call(
-            self._async.get,
-            name=name,
-            uid=uid,
-            session_key=session_key,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-        return Chatbot(chatbot, self._portal)
-
-
-class Resources(SyncAPIResource[AsyncResources]):
-    """``client.resources``: the Smarter platform's resources."""
-
-    @cached_property
-    def chatbots(self) -> Chatbots:
-        """Chatbots (LLM clients)."""
-        return Chatbots(self._async.chatbots, self._portal)

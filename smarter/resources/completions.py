@@ -3,19 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from smarter._client import Options
-from smarter._config import NOT_GIVEN, NotGiven, TimeoutTypes
 from smarter._converter import structurer
 from smarter._exceptions import APIResponseValidationError
-from smarter._sse import ServerSentEvent
 from smarter._streaming import AsyncStream, InStreamError, StreamKind
-from smarter._sync import SyncAPIResource, blocking
-from smarter.resources._base import AsyncAPIResource, check_str
+from smarter.resources._base import (
+    BOOL,
+    INT,
+    NUMBER,
+    OBJECT,
+    STR,
+    STRINGS,
+    AsyncAPIResource,
+    BodySpec,
+    check_str,
+    same_parameters_as,
+)
 from smarter.types.completions import CompletionStreamResponse, CompletionSyncResponse
 
-__all__ = ["AsyncCompletions", "Completions"]
+if TYPE_CHECKING:
+    from smarter._request import RequestOptions, Unpack
+    from smarter._response import HTTPResponse
+    from smarter._sse import ServerSentEvent
+
+__all__ = ["AsyncCompletions", "CompletionChunks"]
+
+#: The body of ``llm/completions-sync`` and ``llm/completions-stream``.
+_BODY = BodySpec(
+    prompt=STR,
+    max_new_tokens=INT,
+    temperature=NUMBER,
+    stop_sequences=STRINGS,
+    return_token_log_probs=BOOL,
+    presence_penalty=NUMBER,
+    frequency_penalty=NUMBER,
+    top_k=INT,
+    top_p=NUMBER,
+    include_stop_str_in_output=BOOL,
+    guided_json=OBJECT,
+    guided_regex=STR,
+    guided_choice=STRINGS,
+    guided_grammar=STR,
+)
 
 
 class CompletionChunks(StreamKind[CompletionStreamResponse]):
@@ -25,12 +55,13 @@ class CompletionChunks(StreamKind[CompletionStreamResponse]):
         self._build = structurer(CompletionStreamResponse)
 
     def decode(
-        self, event: ServerSentEvent, request_id: str
+        self, event: ServerSentEvent, response: HTTPResponse
     ) -> tuple[CompletionStreamResponse | None, bool]:
-        data = self.json(event)
+        """A chunk (None for a keep-alive), and whether it is ``finished``."""
+        data = self.json(event, response)
         if not isinstance(data, dict):
             raise APIResponseValidationError(
-                "CompletionStreamResponse: $: expected an object", body=data
+                "CompletionStreamResponse: $: expected an object", body=data, response=response
             )
         error = data.get("error")
         if error:
@@ -44,40 +75,9 @@ class CompletionChunks(StreamKind[CompletionStreamResponse]):
             )
         if data.get("output") is None:
             return None, False
-        chunk = self._build(data, request_id)
+        chunk = self._build(data, response)
         output = chunk.output
         return chunk, output is not None and output.finished
-
-
-# The arguments that are not fields of the body.
-_NOT_BODY = frozenset({"self", "model", "timeout", "extra_headers", "extra_query", "extra_body"})
-_LISTS = ("stop_sequences", "guided_choice")
-
-
-def _prepare(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The query, JSON body and options of a completion call, from the method's arguments.
-
-    ``create()`` and ``stream()`` take the same arguments; both pass ``locals()`` here so the
-    body is described once. Arguments left at None are left out of the body.
-    """
-    body = {k: v for k, v in arguments.items() if v is not None and k not in _NOT_BODY}
-    check_str(body.get("prompt"), "prompt")
-    for name in _LISTS:
-        value = body.get(name)
-        if isinstance(value, str):
-            raise TypeError(f"{name} must be a list of strings, not one string")
-        if value is not None:
-            body[name] = list(value)
-    return {
-        "query": {"model_endpoint_name": check_str(arguments["model"], "model")},
-        "json_body": body,
-        "options": Options(
-            arguments["timeout"],
-            arguments["extra_headers"],
-            arguments["extra_query"],
-            arguments["extra_body"],
-        ),
-    }
 
 
 class AsyncCompletions(AsyncAPIResource):
@@ -101,10 +101,7 @@ class AsyncCompletions(AsyncAPIResource):
         guided_regex: str | None = None,
         guided_choice: Sequence[str] | None = None,
         guided_grammar: str | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> CompletionSyncResponse:
         """Complete *prompt* with *model* and return the whole answer.
 
@@ -124,42 +121,35 @@ class AsyncCompletions(AsyncAPIResource):
             guided_regex: vLLM only: a regular expression the output must match.
             guided_choice: vLLM only: the output is one of these strings.
             guided_grammar: vLLM only: a context-free grammar the output must follow.
-            timeout: This call's timeout, instead of the client's.
-            extra_headers: More headers for this call.
-            extra_query: More query parameters for this call.
-            extra_body: More fields for the JSON body of this call.
+            **options: ``timeout``, ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Raises:
             APIStatusError: the server refused (a subclass per status).
             APIConnectionError: the server could not be reached, or timed out.
         """
-        return await self._client._call(
-            "POST", "llm/completions-sync", cast_to=CompletionSyncResponse, **_prepare(locals())
+        body = _BODY.build(
+            prompt=check_str(prompt, "prompt"),
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            stop_sequences=stop_sequences,
+            return_token_log_probs=return_token_log_probs,
+            presence_penalty=presence_penalty,
+            frequency_penalty=frequency_penalty,
+            top_k=top_k,
+            top_p=top_p,
+            include_stop_str_in_output=include_stop_str_in_output,
+            guided_json=guided_json,
+            guided_regex=guided_regex,
+            guided_choice=guided_choice,
+            guided_grammar=guided_grammar,
+        )
+        query = {"model_endpoint_name": check_str(model, "model")}
+        return await self._call(
+            "POST", "llm/completions-sync", CompletionSyncResponse, options, query=query, json=body
         )
 
-    def stream(
-        self,
-        *,
-        model: str,
-        prompt: str,
-        max_new_tokens: int = 20,
-        temperature: float = 0.2,
-        stop_sequences: Sequence[str] | None = None,
-        return_token_log_probs: bool = False,
-        presence_penalty: float | None = None,
-        frequency_penalty: float | None = None,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        include_stop_str_in_output: bool | None = None,
-        guided_json: Mapping[str, Any] | None = None,
-        guided_regex: str | None = None,
-        guided_choice: Sequence[str] | None = None,
-        guided_grammar: str | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-    ) -> AsyncStream[CompletionStreamResponse]:
+    @same_parameters_as(create)
+    def stream(self, *, model: str, **arguments: Any) -> AsyncStream[CompletionStreamResponse]:
         """Complete *prompt* with *model*, chunk by chunk as the tokens are generated.
 
         Takes the arguments of :meth:`create`. Returns at once; the request is sent when
@@ -170,13 +160,14 @@ class AsyncCompletions(AsyncAPIResource):
             APIStatusError: the server refused, or an error chunk arrived.
             IncompleteStreamError: the stream broke and could not be resumed.
         """
-        return self._client._stream(
-            "llm/completions-stream", kind=CompletionChunks(), **_prepare(locals())
+        options = {
+            name: arguments.pop(name) for name in list(arguments) if name not in _BODY.fields
+        }
+        check_str(arguments["prompt"], "prompt")
+        return self._stream(
+            "llm/completions-stream",
+            CompletionChunks(),
+            options,
+            query={"model_endpoint_name": check_str(model, "model")},
+            json=_BODY.build(**arguments),
         )
-
-
-class Completions(SyncAPIResource[AsyncCompletions]):
-    """``client.completions``: text completions of an LLM Engine model endpoint."""
-
-    create = blocking(AsyncCompletions.create)
-    stream = blocking(AsyncCompletions.stream)

@@ -7,13 +7,9 @@ file object is rewound to where it stood, a non-seekable one is not retried.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from smarter._client import Options
-from smarter._config import NOT_GIVEN, NotGiven, TimeoutTypes
 from smarter._files import FileTypes, MultipartForm, to_upload
-from smarter._pagination import AsyncPaginator
-from smarter._sync import SyncAPIResource, blocking
 from smarter.resources._base import AsyncAPIResource, check_limit, check_str, path_segment
 from smarter.types.files import (
     DeleteFileResponse,
@@ -23,21 +19,18 @@ from smarter.types.files import (
     UploadFileResponse,
 )
 
-__all__ = ["AsyncFiles", "Files"]
+if TYPE_CHECKING:
+    from smarter._pagination import AsyncPaginator
+    from smarter._request import RequestOptions, Unpack
+
+__all__ = ["AsyncFiles"]
 
 
 class AsyncFiles(AsyncAPIResource):
     """``client.files``."""
 
     async def create(
-        self,
-        *,
-        file: FileTypes,
-        purpose: str = "fine-tune",
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        self, *, file: FileTypes, purpose: str = "fine-tune", **options: Unpack[RequestOptions]
     ) -> UploadFileResponse:
         """Upload a file.
 
@@ -45,99 +38,38 @@ class AsyncFiles(AsyncAPIResource):
             file: ``bytes``, a path (``pathlib.Path``), a binary file object, or a tuple
                 ``(filename, contents[, media_type])``.
             purpose: What the file is for.
-            timeout: This call's timeout, instead of the client's.
-            extra_headers: More headers for this call.
-            extra_query: More query parameters for this call.
-            extra_body: More form fields for this call.
+            **options: ``timeout``, ``extra_headers``, ``extra_query``, and ``extra_body``
+                (more form fields).
         """
         fields = {"purpose": check_str(purpose, "purpose")}
-        fields.update({name: str(value) for name, value in (extra_body or {}).items()})
-        return await self._client._call(
-            "POST",
-            "files",
-            form=MultipartForm.build(fields, "file", to_upload(file)),
-            cast_to=UploadFileResponse,
-            options=Options(timeout, extra_headers, extra_query),
-        )
+        extra = options.pop("extra_body", None) or {}
+        fields.update({name: str(value) for name, value in extra.items()})
+        form = MultipartForm.build(fields, "file", to_upload(file))
+        return await self._call("POST", "files", UploadFileResponse, options, form=form)
 
     def list(
-        self,
-        *,
-        limit: int = 20,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        self, *, limit: int = 20, **options: Unpack[RequestOptions]
     ) -> AsyncPaginator[GetFileResponse]:
         """The files, *limit* per page: await it for a page, iterate it for all."""
-        return self._client._list(
-            "files",
-            query=check_limit(limit),
-            cast_to=ListFilesResponse,
-            items=lambda body: body.files,
-            options=Options(timeout, extra_headers, extra_query, extra_body),
+        return self._list(
+            "files", ListFilesResponse, lambda body: body.files, options, query=check_limit(limit)
         )
 
-    async def get(
-        self,
-        file_id: str,
-        /,
-        *,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-    ) -> GetFileResponse:
+    async def get(self, file_id: str, /, **options: Unpack[RequestOptions]) -> GetFileResponse:
         """One file's id, name and size."""
-        return await self._client._call(
-            "GET",
-            f"files/{path_segment(file_id, 'file_id')}",
-            cast_to=GetFileResponse,
-            options=Options(timeout, extra_headers, extra_query, extra_body),
-        )
+        path = f"files/{path_segment(file_id, 'file_id')}"
+        return await self._call("GET", path, GetFileResponse, options)
 
     async def content(
-        self,
-        file_id: str,
-        /,
-        *,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        self, file_id: str, /, **options: Unpack[RequestOptions]
     ) -> GetFileContentResponse:
         """One file's content, as text."""
-        return await self._client._call(
-            "GET",
-            f"files/{path_segment(file_id, 'file_id')}/content",
-            cast_to=GetFileContentResponse,
-            options=Options(timeout, extra_headers, extra_query, extra_body),
-        )
+        path = f"files/{path_segment(file_id, 'file_id')}/content"
+        return await self._call("GET", path, GetFileContentResponse, options)
 
     async def delete(
-        self,
-        file_id: str,
-        /,
-        *,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        self, file_id: str, /, **options: Unpack[RequestOptions]
     ) -> DeleteFileResponse:
         """Delete a file."""
-        return await self._client._call(
-            "DELETE",
-            f"files/{path_segment(file_id, 'file_id')}",
-            cast_to=DeleteFileResponse,
-            options=Options(timeout, extra_headers, extra_query, extra_body),
-        )
-
-
-class Files(SyncAPIResource[AsyncFiles]):
-    """``client.files``."""
-
-    create = blocking(AsyncFiles.create)
-    list = blocking(AsyncFiles.list)
-    get = blocking(AsyncFiles.get)
-    content = blocking(AsyncFiles.content)
-    delete = blocking(AsyncFiles.delete)
+        path = f"files/{path_segment(file_id, 'file_id')}"
+        return await self._call("DELETE", path, DeleteFileResponse, options)

@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from smarter._client import Options
-from smarter._config import NOT_GIVEN, NotGiven, TimeoutTypes
-from smarter._sync import SyncAPIResource, blocking
-from smarter.resources._base import AsyncAPIResource, check_str, omit_none
-from smarter.types.chat import ResponseFormat
+from smarter.resources._base import INT, NUMBER, OBJECT, STR, AsyncAPIResource, BodySpec
 from smarter.types.responses import Response, ResponseInputItemParam
 
-__all__ = ["AsyncResponses", "Responses"]
+if TYPE_CHECKING:
+    from smarter._request import RequestOptions, Unpack
+    from smarter.types.chat import ResponseFormat
+
+__all__ = ["AsyncResponses"]
+
+
+def _input(name: str, value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a str or a list of messages, not {type(value).__name__}")
+    return list(value)
+
+
+#: The body of ``responses``.
+_BODY = BodySpec(
+    model=STR,
+    input=_input,
+    instructions=STR,
+    response_format=OBJECT,
+    temperature=NUMBER,
+    max_output_tokens=INT,
+)
 
 
 class AsyncResponses(AsyncAPIResource):
     """``client.responses`` (also ``client.chat.responses``)."""
+
+    _service = "openai"
 
     async def create(
         self,
@@ -26,10 +48,7 @@ class AsyncResponses(AsyncAPIResource):
         response_format: ResponseFormat | None = None,
         temperature: float | None = None,
         max_output_tokens: int | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Response:
         """Ask *model* for a response to *input*.
 
@@ -40,30 +59,14 @@ class AsyncResponses(AsyncAPIResource):
             response_format: ``{"type": "json_object"}`` and the like.
             temperature: Sampling temperature.
             max_output_tokens: Most tokens to generate.
-            timeout: This call's timeout, instead of the client's.
-            extra_headers: More headers for this call.
-            extra_query: More query parameters for this call.
-            extra_body: More fields for the JSON body of this call.
+            **options: ``timeout``, ``extra_headers``, ``extra_query``, ``extra_body``.
         """
-        if not isinstance(input, str):
-            input = list(input)
-        return await self._client._call(
-            "POST",
-            "responses",
-            json_body=omit_none(
-                model=check_str(model, "model"),
-                input=input,
-                instructions=instructions,
-                response_format=response_format,
-                temperature=temperature,
-                max_output_tokens=max_output_tokens,
-            ),
-            cast_to=Response,
-            options=Options(timeout, extra_headers, extra_query, extra_body),
+        body = _BODY.build(
+            model=STR("model", model),
+            input=input,
+            instructions=instructions,
+            response_format=response_format,
+            temperature=temperature,
+            max_output_tokens=max_output_tokens,
         )
-
-
-class Responses(SyncAPIResource[AsyncResponses]):
-    """``client.responses`` (also ``client.chat.responses``)."""
-
-    create = blocking(AsyncResponses.create)
+        return await self._call("POST", "responses", Response, options, json=body)

@@ -8,7 +8,7 @@ import pytest
 from helpers import bound_client, run
 
 import smarter
-from smarter.resources.chatbots import AsyncChatbot, Chatbot
+from smarter import AsyncChatbot, Chatbot
 from smarter.testing import ReferenceServer
 from smarter.testing._model import generate
 from smarter.types import ChatbotResponse

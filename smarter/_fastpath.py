@@ -1,0 +1,190 @@
+"""Speed tricks, fenced: generated structure functions and the JSON scanner shortcut.
+
+Everything here exists only because a benchmark showed it pays, and each trick says which.
+Nothing here decides policy: what a field accepts, its wire names and its checks come from
+:mod:`smarter._converter`, which is also where a body that does not fit is explained.
+
+**Generated structure functions** (benchmarks/stream.py: half the cost of a stream chunk;
+benchmarks/async_json.py). cattrs' generated function calls the class with keyword
+arguments, and a frozen attrs ``__init__`` sets each slot through ``object.__setattr__``.
+The function generated here makes the object with ``object.__new__`` and fills its slots
+through their descriptors, with the common leaf checks written inline. That skips
+``__init__``, so the class must not need it: :func:`check_contract` asserts, when a function
+is generated, that the class is a slotted attrs class whose fields have no validator, no
+converter and no ``on_setattr`` hook, and that it has no ``__attrs_post_init__``. A class that
+breaks the contract fails loudly the first time it is structured, never silently.
+
+**The JSON scanner shortcut** (benchmarks/stream.py: two Python calls and two regex matches
+per event): :func:`loads_event` calls the C scanner behind ``json.loads`` directly and falls
+back to ``json.loads`` for anything it does not read whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+__all__ = ["FieldPlan", "check_contract", "generate_structure_fn", "loads_event"]
+
+# (Not in the typeshed stubs, but part of JSONDecoder since Python 2.6.)
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def loads_event(text: str) -> Any:
+    """``json.loads(text)``, faster for the common case of one compact JSON value.
+
+    Raises:
+        ValueError: *text* is not one JSON document.
+    """
+    try:
+        value, end = _scan_once(text, 0)
+    except (StopIteration, ValueError):
+        end = -1
+    if end == len(text):
+        return value
+    # Space around the value, trailing bytes or invalid JSON: json.loads decides.
+    return json.loads(text)
+
+
+class FieldPlan:
+    """How the generated function fills one field (decided by the converter).
+
+    Attributes:
+        name: The attribute name.
+        keys: The wire keys read into it, the first present wins.
+        required: Whether an absent key is an error.
+        default: The default value, or a zero-argument factory when *factory* is set.
+        factory: Whether *default* is a factory.
+        check: Python source of an inline check of ``v`` (raising ``_mismatch``), or None.
+        hook: The structure hook ``hook(v, type)`` to call when there is no inline check.
+        type: The type passed to *hook*.
+        optional: Whether ``None`` skips *hook* (a ``Model | None`` field).
+    """
+
+    __slots__ = (
+        "check",
+        "default",
+        "factory",
+        "hook",
+        "keys",
+        "name",
+        "optional",
+        "required",
+        "type",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        keys: Sequence[str],
+        *,
+        required: bool,
+        default: Any = None,
+        factory: bool = False,
+        check: str | None = None,
+        hook: Callable[[Any, Any], Any] | None = None,
+        type: Any = None,
+        optional: bool = False,
+    ) -> None:
+        self.name = name
+        self.keys = tuple(keys)
+        self.required = required
+        self.default = default
+        self.factory = factory
+        self.check = check
+        self.hook = hook
+        self.type = type
+        self.optional = optional
+
+
+_MISSING: Final = object()
+
+
+def check_contract(cls: type[Any]) -> None:
+    """Assert that *cls* may be built without its ``__init__`` (see the module docstring)."""
+    import attrs  # here, not at import: loads_event is on `import smarter`'s path
+
+    assert attrs.has(cls), f"{cls.__qualname__} is not an attrs class"
+    assert "__slots__" in vars(cls), f"{cls.__qualname__} must be slotted (attrs slots=True)"
+    assert not hasattr(cls, "__attrs_post_init__"), (
+        f"{cls.__qualname__} has __attrs_post_init__, which the fast path would skip"
+    )
+    for field in attrs.fields(cls):
+        assert field.validator is None, f"{cls.__qualname__}.{field.name} has a validator"
+        assert field.converter is None, f"{cls.__qualname__}.{field.name} has a converter"
+        assert field.on_setattr in (None, attrs.setters.NO_OP), (
+            f"{cls.__qualname__}.{field.name} has an on_setattr hook"
+        )
+        assert hasattr(getattr(cls, field.name, None), "__set__"), (
+            f"{cls.__qualname__}.{field.name} is not a slot"
+        )
+
+
+def generate_structure_fn(
+    cls: type[Any],
+    plans: Sequence[FieldPlan],
+    *,
+    mismatch: Callable[[str, Any], Exception],
+    missing: type[Exception],
+    finish: Callable[[Any, dict[str, Any]], None],
+) -> Callable[[Any, Any], Any]:
+    """Generate ``structure(d, _) -> cls`` from the converter's field plans.
+
+    Args:
+        cls: The model class; it must pass :func:`check_contract`.
+        plans: One plan per field, in the class's field order.
+        mismatch: ``mismatch(expected, value)`` makes the error of a value of the wrong type.
+        missing: The exception raised with the wire key of an absent required field.
+        finish: Called with the new object and its wire dict (the converter keeps the dict).
+    """
+    check_contract(cls)
+    namespace: dict[str, Any] = {
+        "_cls": cls,
+        "_new": object.__new__,
+        "_absent": _MISSING,
+        "_mismatch": mismatch,
+        "_Missing": missing,
+        "_finish": finish,
+    }
+    lines = [
+        "def structure_model(d, _):",
+        "    if not isinstance(d, dict): raise _mismatch('object', d)",
+        "    o = _new(_cls)",
+    ]
+    for index, plan in enumerate(plans):
+        namespace[f"_set{index}"] = getattr(cls, plan.name).__set__
+        first, *others = plan.keys
+        lines.append(f"    v = d.get({first!r}, _absent)")
+        lines.extend(f"    if v is _absent: v = d.get({alias!r}, _absent)" for alias in others)
+        if plan.required:
+            lines.append(f"    if v is _absent: raise _Missing({first!r})")
+            absent = None
+        elif plan.factory:
+            namespace[f"_factory{index}"] = plan.default
+            absent = f"_factory{index}()"
+        else:
+            namespace[f"_default{index}"] = plan.default
+            absent = f"_default{index}"
+        if plan.check is not None:
+            convert = plan.check
+        else:
+            namespace[f"_hook{index}"] = plan.hook
+            namespace[f"_type{index}"] = plan.type
+            convert = f"v = _hook{index}(v, _type{index})"
+            if plan.optional:
+                convert = f"if v is not None: {convert}"
+        if absent is None:
+            lines += [f"    {convert}", f"    _set{index}(o, v)"]
+        else:
+            lines += [
+                f"    if v is _absent: v = {absent}",
+                "    else:",
+                f"        {convert}",
+                f"    _set{index}(o, v)",
+            ]
+    lines += ["    _finish(o, d)", "    return o"]
+    source = "\n".join(lines)
+    exec(compile(source, f"<structure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102 (our own code)
+    structure_model: Callable[[Any, Any], Any] = namespace["structure_model"]
+    return structure_model

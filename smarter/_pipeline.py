@@ -1,0 +1,473 @@
+"""The request pipeline: every call is built once as a :class:`Request` and attempted here.
+
+One :class:`Pipeline` per client (and per ``with_options()`` copy) turns a resource method's
+call into a :class:`Request` (:meth:`Pipeline.build`), then attempts it under the retry policy
+with one function, :meth:`Pipeline._attempt`, for JSON calls and streams alike: it sends the
+attempt through the transport, and turns an error status into the exception of that status
+(redacted when it is made, carrying the request). A JSON answer is decoded and structured
+(:meth:`Pipeline.call`); a stream is handed an ``open`` callable that attempts its request
+(:meth:`Pipeline.stream`); a list walks its pages (:meth:`Pipeline.paginate`).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import platform
+import urllib.parse
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+import yarl
+
+from smarter._config import NotGiven, to_timeout
+from smarter._exceptions import (
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    SmarterError,
+    make_status_error,
+)
+from smarter._logging import log_attempt, log_headers
+from smarter._pagination import AsyncPage, AsyncPaginator, Items
+from smarter._request import Body, Request, Service, check_options
+from smarter._retry import run_with_retries
+from smarter._streaming import AsyncStream, StreamKind
+from smarter._version import __version__
+
+if TYPE_CHECKING:
+    from smarter._files import MultipartForm
+    from smarter._settings import Settings, Target
+    from smarter._transport import StreamResponse, Transport
+
+__all__ = ["ClientState", "Pipeline", "decode", "path_segment"]
+
+T = TypeVar("T")
+
+JSON_TYPE: Final = "application/json"
+SSE_TYPE: Final = "text/event-stream"
+
+# One encoder for every body: json.dumps() with options builds a new encoder per call. NaN
+# and infinity are refused: they are not JSON, and a server would reject the whole body.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+_URL_CACHE_SIZE: Final = 256
+# The UUID variant digit (8, 9, a or b) for each value of a random hex digit.
+_VARIANT: Final = dict(zip("0123456789abcdef", "89ab" * 4, strict=True))
+
+
+def _uuid(h: str) -> str:
+    """``str(uuid.uuid4())``, from 32 random hex digits (uuid.UUID costs 3x more)."""
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+def _user_agent() -> str:
+    return (
+        f"smarter-python/{__version__} (Python {platform.python_version()}; "
+        f"{platform.system() or 'unknown'}; {platform.machine() or 'unknown'})"
+    )
+
+
+def _query_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def path_segment(value: object, name: str) -> str:
+    """Percent-encode a caller's id or name so it stays one path segment.
+
+    An id of ``../admin`` or ``a/b`` must reach ``files/..%2Fadmin``, never another route.
+    """
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string, not {value!r}")
+    quoted = urllib.parse.quote(value, safe="")
+    if quoted in (".", ".."):
+        quoted = quoted.replace(".", "%2E")
+    return quoted
+
+
+class ClientState(enum.Enum):
+    """Where a client is in its life.
+
+    .. versionadded:: 0.3.0
+    """
+
+    OPEN = "open"
+    """Calls may be made (the pool opens on the first one)."""
+    CLOSED = "closed"
+    """``close()`` / ``aclose()`` was called: every call is refused with a clear error."""
+
+
+_CLOSED_MESSAGE: Final = "The client is closed; make a new client to send requests."
+
+
+class _Route:
+    """What every request to one service shares: its base URL and its headers."""
+
+    __slots__ = ("base", "headers", "secrets", "service")
+
+    def __init__(self, target: Target, settings: Settings) -> None:
+        self.service: Service = target.service
+        self.base = target.base
+        self.secrets = target.secrets
+        self.headers: dict[str, str] = {
+            "Accept": JSON_TYPE,
+            "User-Agent": _USER_AGENT,
+            "X-Smarter-Client": "smarter-python",
+            "X-Smarter-ClientVersion": __version__,
+            **settings.default_headers,
+            "Authorization": target.authorization,
+            "X-Smarter-Retry-Count": "0",
+        }
+
+
+_USER_AGENT: Final = _user_agent()
+
+
+class Pipeline:
+    """The calls of one client's settings, over a (possibly shared) transport."""
+
+    def __init__(self, settings: Settings, transport: Transport) -> None:
+        self._settings = settings
+        self._transport = transport
+        self._routes: dict[Service, _Route] = {}
+        self._timeout = settings.timeout
+        self._max_retries = settings.max_retries
+        self._default_query = settings.default_query
+        # The URL of each (service, path, query) called, reused: aiohttp reads a dozen
+        # properties of the URL per request, which yarl computes once per URL object and then
+        # caches (benchmarks/async_json.py).
+        self._urls: dict[tuple[Service, str, tuple[tuple[str, str], ...]], yarl.URL] = {}
+        self.state = ClientState.OPEN
+        """The state of the client this pipeline calls for (set by the client)."""
+
+    # -- building ------------------------------------------------------------------------
+
+    def _route(self, service: Service) -> _Route:
+        route = self._routes.get(service)
+        if route is None:
+            route = self._routes[service] = _Route(self._settings.target(service), self._settings)
+        return route
+
+    def _url(
+        self,
+        route: _Route,
+        path: str,
+        query: Mapping[str, object] | None,
+        extra_query: Mapping[str, object] | None,
+    ) -> yarl.URL:
+        params = query or {}
+        if self._default_query or extra_query:
+            params = {**self._default_query, **params, **(extra_query or {})}
+        items = tuple((k, _query_value(v)) for k, v in params.items() if v is not None)
+        key = (route.service, path, items)
+        url = self._urls.get(key)
+        if url is None:
+            url = yarl.URL(route.base + path, encoded=True)
+            if items:
+                url = url.update_query(dict(items))
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()  # many distinct ids or queries: start over, stay bounded
+            self._urls[key] = url
+        return url
+
+    def build(
+        self,
+        method: str,
+        path: str,
+        options: Mapping[str, Any],
+        *,
+        service: Service,
+        query: Mapping[str, object] | None = None,
+        json: Mapping[str, object] | None = None,
+        form: MultipartForm | None = None,
+        stream: bool = False,
+    ) -> Request:
+        """The :class:`Request` of one call: everything checked, nothing sent yet.
+
+        Args:
+            method: The HTTP method.
+            path: The path relative to the service's base URL.
+            options: The call's :class:`~smarter._request.RequestOptions`.
+            service: Which service the call goes to.
+            query: The query of the call (None values left out).
+            json: The JSON body, if any; ``extra_body`` is merged over it.
+            form: A multipart upload, instead of a JSON body.
+            stream: Whether the answer is an event stream.
+        """
+        if self.state is ClientState.CLOSED:
+            raise SmarterError(_CLOSED_MESSAGE)
+        extra_headers = extra_query = extra_body = None
+        timeout = self._timeout
+        if options:
+            check_options(options)
+            given = options.get("timeout", timeout)
+            if given is not timeout and not isinstance(given, NotGiven):
+                timeout = to_timeout(given)
+            extra_headers = options.get("extra_headers")
+            extra_query = options.get("extra_query")
+            extra_body = options.get("extra_body")
+        route = self._routes.get(service) or self._route(service)
+        headers = route.headers.copy()
+        # One system call for both ids of a call that changes something.
+        h = os.urandom(32 if method != "GET" else 16).hex()
+        request_id = headers["X-Smarter-RequestId"] = _uuid(h)
+        if method != "GET":
+            headers["Idempotency-Key"] = _uuid(h[32:])
+        max_retries = self._max_retries
+        body: Body = None
+        if form is not None:
+            body = form
+            headers["Content-Type"] = form.content_type
+            if not form.upload.replayable:
+                max_retries = 0  # the bytes of a pipe cannot be sent twice
+        elif json is not None or extra_body:
+            body = _encode(json, extra_body, path)
+            headers["Content-Type"] = JSON_TYPE
+        if stream:
+            headers["Accept"] = SSE_TYPE
+        if extra_headers:
+            _add_headers(headers, extra_headers)
+        return Request(
+            method,
+            self._url(route, path, query, extra_query),
+            headers,
+            body,
+            path=path,
+            timeout=timeout,
+            request_id=request_id,
+            service=service,
+            max_retries=max_retries,
+            stream=stream,
+            secrets=route.secrets,
+        )
+
+    # -- attempting ----------------------------------------------------------------------
+
+    async def _attempt(
+        self, request: Request, retry_count: int = 0, last_event_id: str | None = None
+    ) -> Any:
+        """Send attempt number *retry_count* + 1 of *request*: its answer, or its error.
+
+        Returns:
+            The :class:`HTTPResponse` of a JSON call, the open ``StreamResponse`` of a
+            stream, once its status says it succeeded.
+
+        Raises:
+            APIStatusError: the status was 400 or more (a subclass per status).
+            APIResponseValidationError: a stream answered with something else than events.
+            APIConnectionError: the transport failed.
+        """
+        sent = request.attempt(retry_count, last_event_id)
+        log_headers(sent.label, sent.headers)
+        transport = self._transport
+        if not request.stream:
+            response = await transport.send(sent)
+            if response.status_code >= 400:
+                raise make_status_error(response)
+            return response
+        opened: StreamResponse = await transport.open_stream(sent)
+        if opened.status >= 400:
+            raise make_status_error(await opened.finish())
+        content_type = opened.headers.get("Content-Type", "")
+        if not content_type.startswith(SSE_TYPE):
+            finished = await opened.finish()
+            raise APIResponseValidationError(
+                f"Expected an event stream from {request.label}, got "
+                f"{content_type or 'no content type'}.",
+                body=finished.text[:500],
+                response=finished,
+            )
+        return opened
+
+    async def _retried(
+        self,
+        request: Request,
+        error: APIError,
+        *,
+        retries_taken: int = 0,
+        last_event_id: str | None = None,
+        on_retry: Callable[[int], None] | None = None,
+    ) -> Any:
+        """Carry on after *error*: retry while the policy and the budget allow, else raise."""
+
+        def attempt(retry_count: int) -> Any:
+            return self._attempt(request, retry_count, last_event_id)
+
+        attempts = [retries_taken]
+
+        def counted(retry_count: int) -> None:
+            attempts[0] = retry_count
+            if on_retry is not None:
+                on_retry(retry_count)
+
+        try:
+            response = await run_with_retries(
+                attempt,
+                max_retries=request.max_retries,
+                label=request.label,
+                retries_taken=retries_taken,
+                first_error=error,
+                on_retry=counted,
+            )
+        except APIError as final:
+            status = final.status_code if isinstance(final, APIStatusError) else None
+            log_attempt(request, status or type(final).__name__, attempts[0] + 1, final.request_id)
+            raise
+        finally:
+            # The error goes up with this frame in its traceback: kept here as well it would
+            # be a cycle, keeping the call (and a client dropped after it) alive until the
+            # cycle collector runs.
+            del error
+        log_attempt(request, _status(response), attempts[0] + 1, _request_id(response))
+        return response
+
+    async def send(self, request: Request) -> Any:
+        """Attempt *request* under the retry policy: its answer, or the last error."""
+        try:
+            # The happy path makes one attempt without building the retry machinery.
+            response = await self._attempt(request)
+        except APIError as error:
+            return await self._retried(request, error)
+        log_attempt(request, _status(response), 1, _request_id(response))
+        return response
+
+    # -- results -------------------------------------------------------------------------
+
+    async def call(self, request: Request, cast_to: type[T], *, envelope: bool = False) -> T:
+        """Send a JSON call and structure its answer into *cast_to*."""
+        return decode(await self.send(request), cast_to, envelope=envelope)
+
+    def stream(self, request: Request, kind: StreamKind[T]) -> AsyncStream[T]:
+        """A stream of *request*: nothing is sent until it is iterated or entered."""
+        return AsyncStream(open=_Opener(self, request), kind=kind, request=request)
+
+    def paginate(
+        self,
+        path: str,
+        options: Mapping[str, Any],
+        *,
+        service: Service,
+        query: Mapping[str, object] | None,
+        cast_to: type[Any],
+        items: Items[T],
+    ) -> AsyncPaginator[T]:
+        """A paginated GET: the first page when awaited, every item when iterated."""
+        first = self.build("GET", path, options, service=service, query=query)
+
+        async def fetch(after: str | None) -> AsyncPage[T]:
+            request = first
+            if after is not None:
+                # Later than extra_query, which is merged last: a caller's own `after`
+                # starts the walk, the cursors of the pages carry it on.
+                extra = {**(options.get("extra_query") or {}), "after": after}
+                request = self.build(
+                    "GET", path, {**options, "extra_query": extra}, service=service, query=query
+                )
+            body = decode(await self.send(request), cast_to, envelope=False)
+            return AsyncPage(body=body, items=items, fetch=fetch)
+
+        return AsyncPaginator(fetch)
+
+
+class _Opener:
+    """The ``open`` callable of a stream: its request attempted on one budget of retries."""
+
+    __slots__ = ("_pipeline", "_request", "retries")
+
+    def __init__(self, pipeline: Pipeline, request: Request) -> None:
+        self._pipeline = pipeline
+        self._request = request
+        self.retries = 0
+
+    def _count(self, retries: int) -> None:
+        self.retries = retries
+
+    async def __call__(self, last_event_id: str | None, after: APIError | None) -> Any:
+        pipeline = self._pipeline
+        request = self._request
+        if after is None and last_event_id is None and not self.retries:
+            try:
+                response = await pipeline._attempt(request)
+            except APIError as error:
+                return await pipeline._retried(request, error, on_retry=self._count)
+            log_attempt(request, response.status, 1, response.head.request_id)
+            return response
+        if after is None:  # resuming without a failure to judge: one more attempt
+            self.retries += 1
+            return await pipeline._attempt(request, self.retries, last_event_id)
+        try:
+            return await pipeline._retried(
+                request,
+                after,
+                retries_taken=self.retries,
+                last_event_id=last_event_id,
+                on_retry=self._count,
+            )
+        finally:
+            del after  # see Pipeline._retried
+
+
+def _status(response: Any) -> int:
+    status: int = getattr(response, "status_code", None) or response.status
+    return status
+
+
+def _request_id(response: Any) -> str | None:
+    head = getattr(response, "head", response)
+    request_id: str | None = head.request_id
+    return request_id
+
+
+def _encode(
+    json_body: Mapping[str, object] | None, extra: Mapping[str, object] | None, path: str
+) -> bytes:
+    body = json_body if not extra else {**(json_body or {}), **extra}
+    try:
+        return _ENCODE(body).encode()
+    except ValueError as exc:
+        # allow_nan=False: "Out of range float values are not JSON compliant".
+        raise ValueError(
+            f"The body of {path} holds a float JSON cannot carry (NaN or infinity): {exc}"
+        ) from None
+    except TypeError as exc:
+        raise TypeError(f"The body of {path} holds a value JSON cannot carry: {exc}") from None
+
+
+def _add_headers(headers: dict[str, str], extra: Mapping[str, str]) -> None:
+    from smarter._config import check_header_value
+
+    for name, value in extra.items():
+        headers[name] = check_header_value(name, value)
+
+
+def decode(response: Any, cast_to: type[T], *, envelope: bool) -> T:
+    """Structure the JSON body of a 2xx answer into *cast_to*.
+
+    Raises:
+        APIResponseValidationError: the body is not JSON, not a Smarter envelope when it
+            should be, or does not fit *cast_to*.
+    """
+    try:
+        data = json.loads(response.content)
+    except ValueError as exc:
+        raise APIResponseValidationError(
+            f"The {response.status_code} response to {response.method} {response.url} is not "
+            "valid JSON.",
+            body=response.text[:500],
+            response=response,
+        ) from exc
+    if envelope:
+        if not isinstance(data, dict) or "data" not in data:
+            raise APIResponseValidationError(
+                "The response is not a Smarter envelope: no 'data' field.",
+                body=data,
+                response=response,
+            )
+        data = data["data"]
+    # Imported on the first answer rather than with the package: cattrs is a tenth of
+    # `import smarter`, and a module already imported costs a dict lookup here.
+    from smarter._converter import structure
+
+    return structure(data, cast_to, response=response)

@@ -1,0 +1,231 @@
+"""``Portal``: a private event loop in a daemon thread, for blocking callers.
+
+The blocking client runs every call of its async client here (a "portal", as anyio calls it):
+the loop is started lazily in a daemon thread named ``smarter-loop-<n>``, and callers hand it
+work with ``run_coroutine_threadsafe``, so it is safe from many threads at once and works in a
+thread that already runs a loop (Jupyter). A call from the loop's own thread raises instead
+of deadlocking; Ctrl-C cancels the call in flight; a portal nobody holds any more, or still
+open at interpreter exit, runs its cleanup and stops; a child process after ``os.fork()``
+starts afresh.
+
+This is the only module of the package that runs threads of its own, and it knows nothing
+of the API: it runs callables and returns what they return.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import inspect
+import itertools
+import os
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
+
+from smarter._exceptions import SmarterError
+
+__all__ = ["Portal", "in_running_loop"]
+
+T = TypeVar("T")
+
+_COUNTER = itertools.count(1)
+_CLOSE_TIMEOUT: Final = 5.0
+_CLOSED: Final = "The client is closed; make a new client to send requests."
+
+
+class _Gate:
+    """Whether calls may still be sent to a portal's loop.
+
+    Shared by the portal and its finalizer, which must not hold the portal. A call is sent
+    under the lock while the gate is open, and the loop is told to stop only after the gate
+    shut: every call sent reaches the loop before the stop does and is cancelled by it,
+    never left waiting on a loop that is gone.
+    """
+
+    __slots__ = ("lock", "open")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open = True
+
+
+class Portal:
+    """A private event loop in a daemon thread, started on first use.
+
+    Args:
+        cleanup: Run on the loop's thread before it stops, when the portal is stopped or
+            dropped (the blocking client closes its connections there).
+    """
+
+    def __init__(self, cleanup: Callable[[], object] | None = None) -> None:
+        self._gate = _Gate()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._cleanup = cleanup
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        _PORTALS.add(self)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop, if it was started."""
+        return self._loop
+
+    @property
+    def running(self) -> bool:
+        """Whether the loop was started and not stopped."""
+        return self._loop is not None
+
+    def _start(self) -> asyncio.AbstractEventLoop:
+        with self._gate.lock:
+            if self._loop is not None:
+                return self._loop
+            if not self._gate.open:
+                raise SmarterError(_CLOSED)
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                try:
+                    loop.run_forever()
+                finally:
+                    _shut_down(loop)
+
+            thread = threading.Thread(
+                target=run, name=f"smarter-loop-{next(_COUNTER)}", daemon=True
+            )
+            thread.start()
+            ready.wait()
+            self._thread = thread
+            self._loop = loop
+            # Holds the loop, the thread and the cleanup, never the portal itself.
+            self._finalizer = weakref.finalize(self, _stop, loop, thread, self._cleanup, self._gate)
+            return loop
+
+    def call(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn(*args, **kwargs)`` on the loop; its result (awaited if a coroutine).
+
+        Raises:
+            SmarterError: called from the loop's own thread, or the portal was stopped.
+        """
+        loop = self._loop or self._start()
+        thread = self._thread
+        if thread is not None and threading.get_ident() == thread.ident:
+            raise SmarterError(
+                "A blocking smarter.Client call was made from the client's own event loop "
+                "thread, where it would deadlock: use smarter.AsyncClient in async code."
+            )
+        finished = threading.Event()
+
+        async def invoke() -> Any:
+            try:
+                value = fn(*args, **kwargs)
+                if inspect.iscoroutine(value):
+                    value = await value
+                return value
+            finally:
+                finished.set()
+
+        coroutine = invoke()
+        with self._gate.lock:
+            if not self._gate.open:  # stopped by another thread since the loop was read
+                coroutine.close()
+                raise SmarterError(_CLOSED)
+            future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            # Ctrl-C: cancel the call on the loop and wait for it to let go of its
+            # connection, then let the interrupt go on.
+            future.cancel()
+            finished.wait(_CLOSE_TIMEOUT)
+            raise
+        except concurrent.futures.CancelledError:
+            raise SmarterError("The call was cancelled because the client closed.") from None
+        finally:
+            # The future holds the error, whose traceback holds this frame: without this,
+            # a client dropped after a failed call waits for the cycle collector.
+            del future
+
+    def stop(self) -> None:
+        """Run the cleanup, stop the loop and join its thread; idempotent."""
+        with self._gate.lock:
+            self._gate.open = False
+            finalizer, self._finalizer = self._finalizer, None
+            self._loop = None
+            self._thread = None
+        if finalizer is not None:
+            finalizer()  # runs _stop once, and never again at exit
+
+    def forget(self) -> None:
+        """After a fork: drop the parent's loop and thread (gone in the child) unclosed."""
+        if self._finalizer is not None:
+            self._finalizer.detach()  # the loop's wake-up pipe is shared with the parent
+            self._finalizer = None
+        _ORPHANS.append(self._loop)  # never finalised: its selector belongs to the parent
+        self._gate = _Gate()
+        self._loop = None
+        self._thread = None
+
+
+def in_running_loop() -> bool:
+    """Whether this thread is running an event loop (a blocking call would stall it)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _stop(
+    loop: asyncio.AbstractEventLoop,
+    thread: threading.Thread,
+    cleanup: Callable[[], object] | None,
+    gate: _Gate,
+) -> None:
+    """Run *cleanup* on the loop's thread, stop the loop, and wait for the thread to end.
+
+    Called by Portal.stop(), or by the garbage collector or at exit for a portal nobody
+    closed (in which case it may run in any thread, the loop's own included).
+    """
+
+    def finish() -> None:
+        try:
+            if cleanup is not None:
+                cleanup()
+        finally:
+            loop.stop()
+
+    with gate.lock:
+        gate.open = False
+        with contextlib.suppress(RuntimeError):  # the loop is already closed
+            loop.call_soon_threadsafe(finish)
+    if threading.get_ident() != thread.ident:
+        thread.join(_CLOSE_TIMEOUT)
+
+
+def _shut_down(loop: asyncio.AbstractEventLoop) -> None:
+    """In the loop's thread once it stopped: cancel what is left, then close the loop."""
+    while tasks := asyncio.all_tasks(loop):
+        for task in tasks:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+
+
+_PORTALS: weakref.WeakSet[Portal] = weakref.WeakSet()
+_ORPHANS: list[object] = []
+
+
+def _after_fork_in_child() -> None:
+    for portal in list(_PORTALS):
+        portal.forget()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,183 @@
+"""``Request``: one call, built once by the pipeline; and the options every call takes.
+
+A :class:`Request` is a plain value: method, URL, headers, body, timeout, request id,
+service. The pipeline builds it once per logical call and attempts it (retries and stream
+resumes are copies with another ``X-Smarter-Retry-Count``); the transport sends it; every
+error of the call carries it as ``.request``. It knows the secrets of its own
+``Authorization`` header, so an error made about it is redacted when it is made.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypedDict
+
+from smarter._config import NotGiven, Timeout, TimeoutTypes
+
+if TYPE_CHECKING:
+    import yarl
+
+    from smarter._files import MultipartForm
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
+
+__all__ = [
+    "OPTION_NAMES",
+    "Body",
+    "Request",
+    "RequestOptions",
+    "Service",
+    "Unpack",
+    "check_options",
+]
+
+Service: TypeAlias = Literal["platform", "llm_engine", "openai"]
+Body: TypeAlias = "bytes | MultipartForm | None"
+
+
+class RequestOptions(TypedDict, total=False):
+    """The options every call takes, besides its own arguments.
+
+    .. versionadded:: 0.3.0
+    """
+
+    timeout: TimeoutTypes | NotGiven
+    """This call's timeout, instead of the client's."""
+    extra_headers: Mapping[str, str] | None
+    """More headers for this call (they win over the client's)."""
+    extra_query: Mapping[str, object] | None
+    """More query parameters for this call."""
+    extra_body: Mapping[str, object] | None
+    """More fields for the JSON body (or form fields of an upload) of this call."""
+
+
+OPTION_NAMES: Final = frozenset(RequestOptions.__annotations__)
+
+
+def check_options(options: Mapping[str, object]) -> None:
+    """Refuse a keyword that is no call option: a typo must not be dropped silently."""
+    for name in options:
+        if name not in OPTION_NAMES:
+            raise TypeError(
+                f"got an unexpected keyword argument {name!r} (the options of every call are "
+                f"{', '.join(sorted(OPTION_NAMES))})"
+            )
+
+
+# A run of this many characters of a secret, in an error message, counts as the secret.
+_SECRET_PREFIX: Final = 12
+_REDACTED: Final = "<redacted>"
+
+
+class Request:
+    """One logical call: what is sent, to which service, with which limits.
+
+    Attributes:
+        method: The HTTP method, upper case.
+        url: The full URL, query included.
+        path: The path relative to the service's base URL (for logs and messages).
+        headers: The headers of the first attempt.
+        body: JSON bytes, a multipart form, or None.
+        timeout: The timeout of each attempt.
+        request_id: ``X-Smarter-RequestId``: the same on every attempt of the call.
+        service: ``"platform"``, ``"llm_engine"`` or ``"openai"``.
+        stream: Whether the answer is an event stream.
+        max_retries: The retries this call may take.
+
+    .. versionadded:: 0.3.0
+    """
+
+    # A slotted class with a plain __init__: built once per call, on every call.
+    __slots__ = (
+        "body",
+        "headers",
+        "max_retries",
+        "method",
+        "path",
+        "request_id",
+        "secrets",
+        "service",
+        "stream",
+        "timeout",
+        "url",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        url: yarl.URL,
+        headers: dict[str, str],
+        body: Body,
+        *,
+        path: str,
+        timeout: Timeout,
+        request_id: str,
+        service: Service,
+        max_retries: int,
+        stream: bool = False,
+        secrets: tuple[str, ...] = (),
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+        self.request_id = request_id
+        self.service: Service = service
+        self.max_retries = max_retries
+        self.stream = stream
+        self.secrets = secrets
+
+    @property
+    def label(self) -> str:
+        """``"<METHOD> <path>"``, as the log names the call."""
+        return f"{self.method} {self.path}"
+
+    def attempt(self, retry_count: int, last_event_id: str | None = None) -> Request:
+        """This request as attempt number *retry_count* + 1 sends it (or resumes it)."""
+        if not retry_count and last_event_id is None:
+            return self
+        headers = {**self.headers, "X-Smarter-Retry-Count": str(retry_count)}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = last_event_id
+        copy = object.__new__(Request)
+        for name in Request.__slots__:
+            object.__setattr__(copy, name, getattr(self, name))
+        copy.headers = headers
+        return copy
+
+    def redact(self, text: str) -> str:
+        """*text* with every secret of this request (and any 12-character run of one) hidden.
+
+        Defence in depth: a server or proxy that echoes the request must not carry the key
+        (or the Basic credential made of it) into an exception message, body or log line.
+        """
+        for secret in self.secrets:
+            if secret in text:
+                text = text.replace(secret, _REDACTED)
+            if len(secret) >= _SECRET_PREFIX and secret[:_SECRET_PREFIX] in text:
+                # A quoted value cut short ("sk-abc...") still gives most of the key away.
+                text = re.sub(re.escape(secret[:_SECRET_PREFIX]) + r"\S*", _REDACTED, text)
+        return text
+
+    def redact_value(self, value: Any) -> Any:
+        """A JSON value (an error body) with :meth:`redact` applied to every string in it."""
+        if not self.secrets:
+            return value
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return {self.redact_value(k): self.redact_value(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.redact_value(item) for item in value]
+        return value
+
+    def __repr__(self) -> str:
+        # Never the headers: they hold the key.
+        return f"<Request {self.method} {self.url}>"

@@ -1,0 +1,192 @@
+"""The blocking twins of every resource, derived from the async ones: one line a method.
+
+Each class here is the blocking face of an async resource class of :mod:`smarter.resources`;
+its methods are ``blocking(Async<Name>.<method>)`` and its sub-resources ``twin(<Name>)``,
+nothing else (``tests/test_twins.py`` derives the pairs and holds them to this). The module
+is imported when a blocking client first reaches a resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from smarter._blocking import SyncResource, blocking, register_twin, twin
+from smarter.resources.chat import AsyncChat, AsyncChatCompletions
+from smarter.resources.chatbots import AsyncChatbot, AsyncChatbots, AsyncResources, Described
+from smarter.resources.completions import AsyncCompletions
+from smarter.resources.files import AsyncFiles
+from smarter.resources.fine_tuning import AsyncFineTuning, AsyncJobs
+from smarter.resources.models import AsyncModels
+from smarter.resources.responses import AsyncResponses
+
+if TYPE_CHECKING:
+    from smarter._blocking import Stream
+    from smarter._portal import Portal
+    from smarter._request import RequestOptions, Unpack
+    from smarter.types.chat import (
+        ChatCompletion,
+        ChatCompletionChunk,
+        ChatCompletionMessageParam,
+        ResponseFormat,
+    )
+
+__all__ = [
+    "Chat",
+    "ChatCompletions",
+    "Chatbot",
+    "Chatbots",
+    "Completions",
+    "Files",
+    "FineTuning",
+    "Jobs",
+    "Models",
+    "Resources",
+    "Responses",
+]
+
+
+class Completions(SyncResource[AsyncCompletions]):
+    """``client.completions``: text completions of an LLM Engine model endpoint."""
+
+    create = blocking(AsyncCompletions.create)
+    stream = blocking(AsyncCompletions.stream)
+
+
+class ChatCompletions(SyncResource[AsyncChatCompletions]):
+    """``client.chat.completions``."""
+
+    if TYPE_CHECKING:
+        # The overloads of the async method, in blocking form, for type checkers only.
+        @overload
+        def create(
+            self,
+            *,
+            model: str,
+            messages: Iterable[ChatCompletionMessageParam],
+            response_format: ResponseFormat | None = None,
+            temperature: float | None = None,
+            max_tokens: int | None = None,
+            stop: str | Sequence[str] | None = None,
+            stream: Literal[False] = False,
+            **options: Unpack[RequestOptions],
+        ) -> ChatCompletion: ...
+        @overload
+        def create(
+            self,
+            *,
+            model: str,
+            messages: Iterable[ChatCompletionMessageParam],
+            response_format: ResponseFormat | None = None,
+            temperature: float | None = None,
+            max_tokens: int | None = None,
+            stop: str | Sequence[str] | None = None,
+            stream: Literal[True],
+            **options: Unpack[RequestOptions],
+        ) -> Stream[ChatCompletionChunk]: ...
+        def create(self, **arguments: Any) -> Any: ...
+    else:
+        create = blocking(AsyncChatCompletions.create)
+
+
+class Responses(SyncResource[AsyncResponses]):
+    """``client.responses`` (also ``client.chat.responses``)."""
+
+    create = blocking(AsyncResponses.create)
+
+
+class Chat(SyncResource[AsyncChat]):
+    """``client.chat``: ``completions`` and ``responses``."""
+
+    completions = twin(ChatCompletions)
+    responses = twin(Responses)
+
+
+class Chatbot(Described, SyncResource[AsyncChatbot]):
+    """A chatbot of the Smarter platform; :meth:`prompt` blocks.
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, chatbot: AsyncChatbot, portal: Portal) -> None:
+        super().__init__(chatbot, portal)
+        self.manifest = chatbot.manifest
+        """The manifest the server described the chatbot with."""
+
+    @property
+    def uid(self) -> str:
+        """The id of the session owner sent with every prompt."""
+        return self._async.uid
+
+    @property
+    def session_key(self) -> str | None:
+        """The key of the current conversation, once a prompt started one."""
+        return self._async.session_key
+
+    prompt = blocking(AsyncChatbot.prompt)
+
+
+register_twin(AsyncChatbot, Chatbot)
+
+
+class Chatbots(SyncResource[AsyncChatbots]):
+    """``client.resources.chatbots``."""
+
+    @property
+    def uid(self) -> str:
+        """The session owner id sent with prompts: one per client unless given."""
+        return self._async.uid
+
+    if TYPE_CHECKING:
+        # The async method returns an AsyncChatbot; its blocking twin a Chatbot.
+        def get(
+            self,
+            *,
+            name: str,
+            uid: str | None = None,
+            session_key: str | None = None,
+            **options: Unpack[RequestOptions],
+        ) -> Chatbot: ...
+    else:
+        get = blocking(AsyncChatbots.get)
+
+
+class Resources(SyncResource[AsyncResources]):
+    """``client.resources``: the Smarter platform's resources."""
+
+    chatbots = twin(Chatbots)
+
+
+class Files(SyncResource[AsyncFiles]):
+    """``client.files``."""
+
+    create = blocking(AsyncFiles.create)
+    list = blocking(AsyncFiles.list)
+    get = blocking(AsyncFiles.get)
+    content = blocking(AsyncFiles.content)
+    delete = blocking(AsyncFiles.delete)
+
+
+class Jobs(SyncResource[AsyncJobs]):
+    """``client.fine_tuning.jobs``."""
+
+    create = blocking(AsyncJobs.create)
+    list = blocking(AsyncJobs.list)
+    get = blocking(AsyncJobs.get)
+    cancel = blocking(AsyncJobs.cancel)
+    events = blocking(AsyncJobs.events)
+
+
+class FineTuning(SyncResource[AsyncFineTuning]):
+    """``client.fine_tuning``."""
+
+    jobs = twin(Jobs)
+
+
+class Models(SyncResource[AsyncModels]):
+    """``client.models``."""
+
+    list = blocking(AsyncModels.list)
+    get = blocking(AsyncModels.get)
+    delete = blocking(AsyncModels.delete)
+    download = blocking(AsyncModels.download)
