@@ -95,11 +95,12 @@ class Timeout:
     """
 
     # A plain class rather than attrs: `import smarter` stays light (benchmarks/imports.py).
-    __slots__ = ("connect", "read", "total")
+    __slots__ = ("_hash", "connect", "read", "total")
 
     total: float | None
     connect: float | None
     read: float | None
+    _hash: int
 
     def __init__(
         self, total: float | None, *, connect: float | None = None, read: float | None = None
@@ -108,6 +109,8 @@ class Timeout:
         set_(self, "total", _check_seconds("total", total))
         set_(self, "connect", _check_seconds("connect", connect))
         set_(self, "read", _check_seconds("read", read))
+        # Hashed once: the transport looks its aiohttp timeout up by it on every call.
+        set_(self, "_hash", hash(self._key()))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Timeout is immutable: make a new one instead of setting {name}")
@@ -126,7 +129,7 @@ class Timeout:
         return self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return self._hash
 
     def __repr__(self) -> str:
         return f"Timeout(total={self.total!r}, connect={self.connect!r}, read={self.read!r})"

@@ -194,17 +194,27 @@ def _structure_open_enum(value: Any, enum_cls: type[WireEnum]) -> WireEnum | str
 
 # The leaf hooks the generated functions check inline instead of calling (see _fastpath).
 _INLINE: dict[Hook, str] = {
-    _structure_str: "if not isinstance(v, str): raise _mismatch('str', v)",
-    _structure_optional_str: (
-        "if v is not None and not isinstance(v, str): raise _mismatch('str', v)"
+    # `v.__class__ is` first: the exact type, the common case, without a call.
+    _structure_str: (
+        "if v.__class__ is not str and not isinstance(v, str): raise _mismatch('str', v)"
     ),
-    _structure_int: ("if not isinstance(v, int) or v.__class__ is bool: raise _mismatch('int', v)"),
-    _structure_optional_int: (
-        "if v is not None and (not isinstance(v, int) or v.__class__ is bool): "
+    _structure_optional_str: (
+        "if v is not None and v.__class__ is not str and not isinstance(v, str): "
+        "raise _mismatch('str', v)"
+    ),
+    _structure_int: (
+        "if v.__class__ is not int and (not isinstance(v, int) or v.__class__ is bool): "
         "raise _mismatch('int', v)"
+    ),
+    _structure_optional_int: (
+        "if v is not None and v.__class__ is not int and "
+        "(not isinstance(v, int) or v.__class__ is bool): raise _mismatch('int', v)"
     ),
     _structure_bool: "if v is not True and v is not False: raise _mismatch('bool', v)",
 }
+# The inline checks that let null through: a field with one of them and a default of None
+# needs no test of absence (see _fastpath).
+_NULLABLE = frozenset({_INLINE[_structure_optional_str], _INLINE[_structure_optional_int]})
 
 
 # -- containers and unions -----------------------------------------------------------------
@@ -319,17 +329,19 @@ def _plan(field: attrs.Attribute[Any], keys: tuple[str, ...], conv: cattrs.Conve
     factory = isinstance(default, attrs.Factory)  # type: ignore[arg-type]  # a class at run time
     hook = conv.get_structure_hook(field.type)
     inner = _optional_model(field.type)
+    check = _INLINE.get(hook)
     return FieldPlan(
         field.name,
         keys,
         required=default is attrs.NOTHING,
         default=default.factory if factory else default,
         factory=factory,
-        check=_INLINE.get(hook),
+        check=check,
         # `Model | None`: the model's own function, without the union's wrapper call.
         hook=conv.get_structure_hook(inner) if inner is not None else hook,
         type=inner if inner is not None else field.type,
         optional=inner is not None,
+        nullable=default is None and (inner is not None or check in _NULLABLE),
     )
 
 

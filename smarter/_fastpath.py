@@ -14,37 +14,71 @@ is generated, that the class is a slotted attrs class whose fields have no valid
 converter and no ``on_setattr`` hook, and that it has no ``__attrs_post_init__``. A class that
 breaks the contract fails loudly the first time it is structured, never silently.
 
-**The JSON scanner shortcut** (benchmarks/stream.py: two Python calls and two regex matches
-per event): :func:`loads_event` calls the C scanner behind ``json.loads`` directly and falls
-back to ``json.loads`` for anything it does not read whole.
+**The JSON shortcuts** (benchmarks/stream.py, per event; benchmarks/async_json.py, per
+call): :func:`loads_json` calls the C scanner behind ``json.loads`` directly, without its two
+Python calls, two regex matches and (for bytes) its encoding detection, and falls back to
+``json.loads`` for anything it does not read whole; :func:`dumps_compact` calls the C encoder
+behind ``json.JSONEncoder`` directly, without its Python ``encode()`` and ``iterencode()``.
 """
 
 from __future__ import annotations
 
 import json
+import json.encoder
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-__all__ = ["FieldPlan", "check_contract", "generate_structure_fn", "loads_event"]
+__all__ = [
+    "FieldPlan",
+    "check_contract",
+    "dumps_compact",
+    "generate_structure_fn",
+    "loads_json",
+]
 
 # (Not in the typeshed stubs, but part of JSONDecoder since Python 2.6.)
 _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
-def loads_event(text: str) -> Any:
-    """``json.loads(text)``, faster for the common case of one compact JSON value.
+def loads_json(data: str | bytes) -> Any:
+    """``json.loads(data)``, faster for the common case of one compact UTF-8 JSON value.
 
     Raises:
-        ValueError: *text* is not one JSON document.
+        ValueError: *data* is not one JSON document.
     """
     try:
+        text = data if isinstance(data, str) else data.decode()
         value, end = _scan_once(text, 0)
     except (StopIteration, ValueError):
         end = -1
     if end == len(text):
         return value
-    # Space around the value, trailing bytes or invalid JSON: json.loads decides.
-    return json.loads(text)
+    # Space around the value, a BOM, another encoding, trailing bytes or invalid JSON:
+    # json.loads decides.
+    return json.loads(data)
+
+
+def _refuse(value: object) -> object:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_c_encode_string: Any = getattr(json.encoder, "c_encode_basestring", None)
+_slow = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
+def dumps_compact(value: Any) -> bytes:
+    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)``.
+
+    Raises:
+        ValueError: a float is NaN or infinite, or a container holds itself.
+        TypeError: a value JSON has no form for.
+    """
+    if _c_make_encoder is None:  # pragma: no cover - an interpreter without the C encoder
+        return _slow(value).encode()
+    # A new encoder per call: its circular-reference markers are per document.
+    encode = _c_make_encoder({}, _refuse, _c_encode_string, None, ":", ",", False, False, False)
+    return "".join(encode(value, 0)).encode()
 
 
 class FieldPlan:
@@ -60,6 +94,7 @@ class FieldPlan:
         hook: The structure hook ``hook(v, type)`` to call when there is no inline check.
         type: The type passed to *hook*.
         optional: Whether ``None`` skips *hook* (a ``Model | None`` field).
+        nullable: The default is None and the field takes null: absent and null are alike.
     """
 
     __slots__ = (
@@ -69,6 +104,7 @@ class FieldPlan:
         "hook",
         "keys",
         "name",
+        "nullable",
         "optional",
         "required",
         "type",
@@ -86,6 +122,7 @@ class FieldPlan:
         hook: Callable[[Any, Any], Any] | None = None,
         type: Any = None,
         optional: bool = False,
+        nullable: bool = False,
     ) -> None:
         self.name = name
         self.keys = tuple(keys)
@@ -96,6 +133,7 @@ class FieldPlan:
         self.hook = hook
         self.type = type
         self.optional = optional
+        self.nullable = nullable
 
 
 _MISSING: Final = object()
@@ -155,6 +193,13 @@ def generate_structure_fn(
     for index, plan in enumerate(plans):
         namespace[f"_set{index}"] = getattr(cls, plan.name).__set__
         first, *others = plan.keys
+        if plan.nullable and not others:
+            # Absent or null: None either way, so no test of absence.
+            convert = plan.check or f"if v is not None: v = _hook{index}(v, _type{index})"
+            namespace[f"_hook{index}"] = plan.hook
+            namespace[f"_type{index}"] = plan.type
+            lines += [f"    v = d.get({first!r})", f"    {convert}", f"    _set{index}(o, v)"]
+            continue
         lines.append(f"    v = d.get({first!r}, _absent)")
         lines.extend(f"    if v is _absent: v = d.get({alias!r}, _absent)" for alias in others)
         if plan.required:

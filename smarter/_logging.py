@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from smarter._exceptions import APIError, APIStatusError
@@ -78,11 +77,11 @@ def log_retry(label: str, exc: BaseException | None, attempt: int, delay: float)
         )
 
 
-def log_headers(label: str, headers: Mapping[str, str]) -> None:
+def log_headers(request: Request) -> None:
     """At debug level, the headers of a request with every secret replaced."""
     if logger.isEnabledFor(logging.DEBUG):
         shown = {
             name: ("<redacted>" if name.lower() in _SECRET_HEADERS else value)
-            for name, value in headers.items()
+            for name, value in request.headers.items()
         }
-        logger.debug("%s headers=%s", label, shown)
+        logger.debug("%s headers=%s", request.label, shown)

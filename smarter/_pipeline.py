@@ -3,7 +3,7 @@
 One :class:`Pipeline` per client (and per ``with_options()`` copy) turns a resource method's
 call into a :class:`Request` (:meth:`Pipeline.build`), then attempts it under the retry policy
 with one function, :meth:`Pipeline._attempt`, for JSON calls and streams alike: it sends the
-attempt through the transport, and turns an error status into the exception of that status
+attempt through the transport and turns an error status into the exception of that status
 (redacted when it is made, carrying the request). A JSON answer is decoded and structured
 (:meth:`Pipeline.call`); a stream is handed an ``open`` callable that attempts its request
 (:meth:`Pipeline.stream`); a list walks its pages (:meth:`Pipeline.paginate`).
@@ -12,16 +12,13 @@ attempt through the transport, and turns an error status into the exception of t
 from __future__ import annotations
 
 import enum
-import json
-import os
 import platform
-import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import yarl
 
-from smarter._config import NotGiven, to_timeout
+from smarter._config import NotGiven, check_header_value, to_timeout
 from smarter._exceptions import (
     APIError,
     APIResponseValidationError,
@@ -29,9 +26,21 @@ from smarter._exceptions import (
     SmarterError,
     make_status_error,
 )
+from smarter._fastpath import loads_json
 from smarter._logging import log_attempt, log_headers
 from smarter._pagination import AsyncPage, AsyncPaginator, Items
-from smarter._request import Body, Request, Service, check_options
+from smarter._request import (
+    JSON_TYPE,
+    SSE_TYPE,
+    Body,
+    Request,
+    Service,
+    check_options,
+    encode_json,
+    new_ids,
+    query_value,
+)
+from smarter._response import HTTPResponse
 from smarter._retry import run_with_retries
 from smarter._streaming import AsyncStream, StreamKind
 from smarter._version import __version__
@@ -41,50 +50,16 @@ if TYPE_CHECKING:
     from smarter._settings import Settings, Target
     from smarter._transport import StreamResponse, Transport
 
-__all__ = ["ClientState", "Pipeline", "decode", "path_segment"]
+__all__ = ["ClientState", "Pipeline", "decode"]
 
 T = TypeVar("T")
 
-JSON_TYPE: Final = "application/json"
-SSE_TYPE: Final = "text/event-stream"
-
-# One encoder for every body: json.dumps() with options builds a new encoder per call. NaN
-# and infinity are refused: they are not JSON, and a server would reject the whole body.
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 _URL_CACHE_SIZE: Final = 256
-# The UUID variant digit (8, 9, a or b) for each value of a random hex digit.
-_VARIANT: Final = dict(zip("0123456789abcdef", "89ab" * 4, strict=True))
-
-
-def _uuid(h: str) -> str:
-    """``str(uuid.uuid4())``, from 32 random hex digits (uuid.UUID costs 3x more)."""
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
-
-
-def _user_agent() -> str:
-    return (
-        f"smarter-python/{__version__} (Python {platform.python_version()}; "
-        f"{platform.system() or 'unknown'}; {platform.machine() or 'unknown'})"
-    )
-
-
-def _query_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def path_segment(value: object, name: str) -> str:
-    """Percent-encode a caller's id or name so it stays one path segment.
-
-    An id of ``../admin`` or ``a/b`` must reach ``files/..%2Fadmin``, never another route.
-    """
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be a non-empty string, not {value!r}")
-    quoted = urllib.parse.quote(value, safe="")
-    if quoted in (".", ".."):
-        quoted = quoted.replace(".", "%2E")
-    return quoted
+_CLOSED_MESSAGE: Final = "The client is closed; make a new client to send requests."
+_USER_AGENT: Final = (
+    f"smarter-python/{__version__} (Python {platform.python_version()}; "
+    f"{platform.system() or 'unknown'}; {platform.machine() or 'unknown'})"
+)
 
 
 class ClientState(enum.Enum):
@@ -97,9 +72,6 @@ class ClientState(enum.Enum):
     """Calls may be made (the pool opens on the first one)."""
     CLOSED = "closed"
     """``close()`` / ``aclose()`` was called: every call is refused with a clear error."""
-
-
-_CLOSED_MESSAGE: Final = "The client is closed; make a new client to send requests."
 
 
 class _Route:
@@ -122,9 +94,6 @@ class _Route:
         }
 
 
-_USER_AGENT: Final = _user_agent()
-
-
 class Pipeline:
     """The calls of one client's settings, over a (possibly shared) transport."""
 
@@ -138,7 +107,7 @@ class Pipeline:
         # The URL of each (service, path, query) called, reused: aiohttp reads a dozen
         # properties of the URL per request, which yarl computes once per URL object and then
         # caches (benchmarks/async_json.py).
-        self._urls: dict[tuple[Service, str, tuple[tuple[str, str], ...]], yarl.URL] = {}
+        self._urls: dict[tuple[Service, str, tuple[tuple[str, object], ...]], yarl.URL] = {}
         self.state = ClientState.OPEN
         """The state of the client this pipeline calls for (set by the client)."""
 
@@ -157,19 +126,23 @@ class Pipeline:
         query: Mapping[str, object] | None,
         extra_query: Mapping[str, object] | None,
     ) -> yarl.URL:
-        params = query or {}
+        params = query
         if self._default_query or extra_query:
-            params = {**self._default_query, **params, **(extra_query or {})}
-        items = tuple((k, _query_value(v)) for k, v in params.items() if v is not None)
-        key = (route.service, path, items)
-        url = self._urls.get(key)
+            params = {**self._default_query, **(query or {}), **(extra_query or {})}
+        try:
+            key: Any = (route.service, path, tuple(params.items()) if params else ())
+            url = self._urls.get(key)
+        except TypeError:  # an unhashable value (a list): build the URL afresh
+            key, url = None, None
         if url is None:
             url = yarl.URL(route.base + path, encoded=True)
-            if items:
-                url = url.update_query(dict(items))
-            if len(self._urls) >= _URL_CACHE_SIZE:
-                self._urls.clear()  # many distinct ids or queries: start over, stay bounded
-            self._urls[key] = url
+            if params:
+                items = {k: query_value(v) for k, v in params.items() if v is not None}
+                url = url.update_query(items)
+            if key is not None:
+                if len(self._urls) >= _URL_CACHE_SIZE:
+                    self._urls.clear()  # many distinct ids or queries: start over, stay bounded
+                self._urls[key] = url
         return url
 
     def build(
@@ -210,11 +183,10 @@ class Pipeline:
             extra_body = options.get("extra_body")
         route = self._routes.get(service) or self._route(service)
         headers = route.headers.copy()
-        # One system call for both ids of a call that changes something.
-        h = os.urandom(32 if method != "GET" else 16).hex()
-        request_id = headers["X-Smarter-RequestId"] = _uuid(h)
-        if method != "GET":
-            headers["Idempotency-Key"] = _uuid(h[32:])
+        request_id, idempotency_key = new_ids(method)
+        headers["X-Smarter-RequestId"] = request_id
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
         max_retries = self._max_retries
         body: Body = None
         if form is not None:
@@ -223,24 +195,26 @@ class Pipeline:
             if not form.upload.replayable:
                 max_retries = 0  # the bytes of a pipe cannot be sent twice
         elif json is not None or extra_body:
-            body = _encode(json, extra_body, path)
+            body = encode_json(json, extra_body, path)
             headers["Content-Type"] = JSON_TYPE
         if stream:
             headers["Accept"] = SSE_TYPE
         if extra_headers:
-            _add_headers(headers, extra_headers)
+            for name, value in extra_headers.items():
+                headers[name] = check_header_value(name, value)
+        url = self._url(route, path, query, extra_query)
         return Request(
             method,
-            self._url(route, path, query, extra_query),
+            url,
             headers,
             body,
-            path=path,
-            timeout=timeout,
-            request_id=request_id,
-            service=service,
-            max_retries=max_retries,
-            stream=stream,
-            secrets=route.secrets,
+            path,
+            timeout,
+            request_id,
+            service,
+            max_retries,
+            stream,
+            route.secrets,
         )
 
     # -- attempting ----------------------------------------------------------------------
@@ -260,7 +234,7 @@ class Pipeline:
             APIConnectionError: the transport failed.
         """
         sent = request.attempt(retry_count, last_event_id)
-        log_headers(sent.label, sent.headers)
+        log_headers(sent)
         transport = self._transport
         if not request.stream:
             response = await transport.send(sent)
@@ -291,16 +265,13 @@ class Pipeline:
         on_retry: Callable[[int], None] | None = None,
     ) -> Any:
         """Carry on after *error*: retry while the policy and the budget allow, else raise."""
-
-        def attempt(retry_count: int) -> Any:
-            return self._attempt(request, retry_count, last_event_id)
-
         attempts = [retries_taken]
 
-        def counted(retry_count: int) -> None:
+        def attempt(retry_count: int) -> Any:
             attempts[0] = retry_count
             if on_retry is not None:
                 on_retry(retry_count)
+            return self._attempt(request, retry_count, last_event_id)
 
         try:
             response = await run_with_retries(
@@ -309,7 +280,6 @@ class Pipeline:
                 label=request.label,
                 retries_taken=retries_taken,
                 first_error=error,
-                on_retry=counted,
             )
         except APIError as final:
             status = final.status_code if isinstance(final, APIStatusError) else None
@@ -320,24 +290,29 @@ class Pipeline:
             # be a cycle, keeping the call (and a client dropped after it) alive until the
             # cycle collector runs.
             del error
-        log_attempt(request, _status(response), attempts[0] + 1, _request_id(response))
+        head = response if isinstance(response, HTTPResponse) else response.head
+        log_attempt(request, head.status_code, attempts[0] + 1, head.request_id)
         return response
-
-    async def send(self, request: Request) -> Any:
-        """Attempt *request* under the retry policy: its answer, or the last error."""
-        try:
-            # The happy path makes one attempt without building the retry machinery.
-            response = await self._attempt(request)
-        except APIError as error:
-            return await self._retried(request, error)
-        log_attempt(request, _status(response), 1, _request_id(response))
-        return response
-
-    # -- results -------------------------------------------------------------------------
 
     async def call(self, request: Request, cast_to: type[T], *, envelope: bool = False) -> T:
-        """Send a JSON call and structure its answer into *cast_to*."""
-        return decode(await self.send(request), cast_to, envelope=envelope)
+        """Send a JSON call under the retry policy and structure its answer into *cast_to*.
+
+        Raises:
+            APIError: the last failure, once it may not be retried or no retries are left.
+        """
+        # Speed (benchmarks/async_json.py): the first attempt is _attempt(request) written
+        # out, a coroutine less on every call; any failure goes to the retry policy.
+        log_headers(request)
+        try:
+            response = await self._transport.send(request)
+        except APIError as error:
+            response = await self._retried(request, error)
+        else:
+            if response.status_code >= 400:
+                response = await self._retried(request, make_status_error(response))
+            else:
+                log_attempt(request, response.status_code, 1, response.request_id)
+        return decode(response, cast_to, envelope=envelope)
 
     def stream(self, request: Request, kind: StreamKind[T]) -> AsyncStream[T]:
         """A stream of *request*: nothing is sent until it is iterated or entered."""
@@ -365,8 +340,7 @@ class Pipeline:
                 request = self.build(
                     "GET", path, {**options, "extra_query": extra}, service=service, query=query
                 )
-            body = decode(await self.send(request), cast_to, envelope=False)
-            return AsyncPage(body=body, items=items, fetch=fetch)
+            return AsyncPage(body=await self.call(request, cast_to), items=items, fetch=fetch)
 
         return AsyncPaginator(fetch)
 
@@ -409,40 +383,7 @@ class _Opener:
             del after  # see Pipeline._retried
 
 
-def _status(response: Any) -> int:
-    status: int = getattr(response, "status_code", None) or response.status
-    return status
-
-
-def _request_id(response: Any) -> str | None:
-    head = getattr(response, "head", response)
-    request_id: str | None = head.request_id
-    return request_id
-
-
-def _encode(
-    json_body: Mapping[str, object] | None, extra: Mapping[str, object] | None, path: str
-) -> bytes:
-    body = json_body if not extra else {**(json_body or {}), **extra}
-    try:
-        return _ENCODE(body).encode()
-    except ValueError as exc:
-        # allow_nan=False: "Out of range float values are not JSON compliant".
-        raise ValueError(
-            f"The body of {path} holds a float JSON cannot carry (NaN or infinity): {exc}"
-        ) from None
-    except TypeError as exc:
-        raise TypeError(f"The body of {path} holds a value JSON cannot carry: {exc}") from None
-
-
-def _add_headers(headers: dict[str, str], extra: Mapping[str, str]) -> None:
-    from smarter._config import check_header_value
-
-    for name, value in extra.items():
-        headers[name] = check_header_value(name, value)
-
-
-def decode(response: Any, cast_to: type[T], *, envelope: bool) -> T:
+def decode(response: HTTPResponse, cast_to: type[T], *, envelope: bool) -> T:
     """Structure the JSON body of a 2xx answer into *cast_to*.
 
     Raises:
@@ -450,7 +391,7 @@ def decode(response: Any, cast_to: type[T], *, envelope: bool) -> T:
             should be, or does not fit *cast_to*.
     """
     try:
-        data = json.loads(response.content)
+        data = loads_json(response.content)
     except ValueError as exc:
         raise APIResponseValidationError(
             f"The {response.status_code} response to {response.method} {response.url} is not "

@@ -15,7 +15,6 @@ of the API: it runs callables and returns what they return.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import inspect
 import itertools
@@ -119,37 +118,24 @@ class Portal:
                 "A blocking smarter.Client call was made from the client's own event loop "
                 "thread, where it would deadlock: use smarter.AsyncClient in async code."
             )
-        finished = threading.Event()
-
-        async def invoke() -> Any:
-            try:
-                value = fn(*args, **kwargs)
-                if inspect.iscoroutine(value):
-                    value = await value
-                return value
-            finally:
-                finished.set()
-
-        coroutine = invoke()
+        # Speed (benchmarks/blocking.py): a lock the loop releases when the call is over,
+        # instead of run_coroutine_threadsafe's future and condition, costs half as much.
+        call = _Call(fn, args, kwargs)
         with self._gate.lock:
             if not self._gate.open:  # stopped by another thread since the loop was read
-                coroutine.close()
                 raise SmarterError(_CLOSED)
-            future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+            # Sent under the gate's lock: it reaches the loop before any stop does (_Gate).
+            loop.call_soon_threadsafe(call.start, loop)
         try:
-            return future.result()
+            call.done.acquire()
         except KeyboardInterrupt:
             # Ctrl-C: cancel the call on the loop and wait for it to let go of its
             # connection, then let the interrupt go on.
-            future.cancel()
-            finished.wait(_CLOSE_TIMEOUT)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(call.cancel)
+            call.done.acquire(timeout=_CLOSE_TIMEOUT)
             raise
-        except concurrent.futures.CancelledError:
-            raise SmarterError("The call was cancelled because the client closed.") from None
-        finally:
-            # The future holds the error, whose traceback holds this frame: without this,
-            # a client dropped after a failed call waits for the cycle collector.
-            del future
+        return call.outcome()
 
     def stop(self) -> None:
         """Run the cleanup, stop the loop and join its thread; idempotent."""
@@ -170,6 +156,63 @@ class Portal:
         self._gate = _Gate()
         self._loop = None
         self._thread = None
+
+
+class _Call:
+    """One blocking call on its way through the loop: started there, waited for here."""
+
+    __slots__ = ("args", "done", "error", "fn", "kwargs", "task", "value")
+
+    def __init__(self, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+        self.done = threading.Lock()
+        self.done.acquire()  # released when the call's task is over, whatever happened
+        self.task: asyncio.Task[None] | None = None
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """In the loop's thread: run the call as a task; its end releases the caller."""
+        self.task = loop.create_task(self.run())
+        # A callback, not a `finally` in run(): a task cancelled before its first step (the
+        # loop stopping) never runs its coroutine's code at all.
+        self.task.add_done_callback(self.finished)
+
+    async def run(self) -> None:
+        try:
+            value = self.fn(*self.args, **self.kwargs)
+            if inspect.iscoroutine(value):
+                value = await value
+            self.value = value
+        except BaseException as exc:  # handed to the caller's thread as it is
+            self.error = exc
+
+    def finished(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            self.error = asyncio.CancelledError()
+        self.task = None
+        self.done.release()
+
+    def cancel(self) -> None:
+        """In the loop's thread: cancel the call (Ctrl-C in the caller's thread)."""
+        if self.task is not None:
+            self.task.cancel()
+
+    def outcome(self) -> Any:
+        """The call's result in the caller's thread, or its error raised there."""
+        error, self.error = self.error, None
+        if error is None:
+            return self.value
+        if isinstance(error, asyncio.CancelledError):
+            raise SmarterError("The call was cancelled because the client closed.") from None
+        try:
+            raise error
+        finally:
+            # The error's traceback holds this frame: without this, a client dropped after
+            # a failed call waits for the cycle collector.
+            del error
 
 
 def in_running_loop() -> bool:

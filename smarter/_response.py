@@ -20,7 +20,7 @@ class HTTPResponse:
 
     Attributes:
         method: The request method, upper case.
-        url: The full request URL.
+        url: The full request URL (a ``str``).
         status_code: The HTTP status.
         headers: The response headers (a case-insensitive mapping).
         content: The response body, or ``b""`` for a stream whose body was not read.
@@ -32,13 +32,13 @@ class HTTPResponse:
     """
 
     # A plain slotted class (not attrs): one is made per call (benchmarks/async_json.py).
-    __slots__ = ("content", "headers", "method", "request", "request_id", "status_code", "url")
+    __slots__ = ("_url", "content", "headers", "method", "request", "request_id", "status_code")
 
     def __init__(
         self,
         *,
         method: str,
-        url: str,
+        url: object,
         status_code: int,
         headers: Mapping[str, str],
         content: bytes = b"",
@@ -46,12 +46,19 @@ class HTTPResponse:
         request: Request | None = None,
     ) -> None:
         self.method = method
-        self.url = url
+        self._url = url
         self.status_code = status_code
         self.headers = headers
         self.content = content
         self.request_id = request_id
         self.request = request
+
+    @property
+    def url(self) -> str:
+        """The full request URL (the last one, after redirects)."""
+        # Kept as given (a yarl.URL from the transport) and turned into text when read: most
+        # responses are never asked (benchmarks/async_json.py).
+        return str(self._url)
 
     @property
     def text(self) -> str:

@@ -3,8 +3,8 @@
 :class:`SSEDecoder` follows the WHATWG event-stream interpretation rules
 (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation)
 and knows nothing about sockets, so the stream classes feed it whatever chunks the transport
-hands over and tests feed it any chunking they like. It has no line or event size limit and
-runs in time linear in the input however the input is split.
+hands over and tests feed it any chunking they like. It runs in time linear in the input
+however the input is split.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any, final
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
+# The most of an unfinished event kept as bytes for the next chunk (see SSEDecoder._blocks).
+_RAW = 64 * 1024
 _CR = 13
 _LF = 10
 
@@ -76,6 +78,29 @@ class ServerSentEvent:
         )
 
 
+def _lone_cr(data: bytes) -> bool:
+    """Whether a CR ends a line in *data* on its own (a last CR may be half a CRLF)."""
+    crs = data.count(b"\r")
+    return bool(crs) and crs - data.count(b"\r\n") - (data[-1] == _CR) > 0
+
+
+def _line_end(chunk: bytes) -> bytes | None:
+    """The line end *chunk* uses, CRLF or LF; None when lone CRs end lines too."""
+    if b"\r\n" in chunk:
+        return b"\r\n"
+    return None if _CR in chunk[:-1] else b"\n"
+
+
+def _keepable(tail: bytes, eol: bytes) -> bool:
+    """Whether *tail* may wait for the next chunk as bytes: short, and no event ended in it.
+
+    Its line ends must all be *eol* (any other could have ended an event already).
+    """
+    if len(tail) > _RAW or _lone_cr(tail):
+        return False
+    return eol == b"\n" or tail.count(b"\n") == tail.count(eol)
+
+
 class SSEDecoder:
     """Turn the bytes of a ``text/event-stream`` body into :class:`ServerSentEvent` objects.
 
@@ -87,18 +112,26 @@ class SSEDecoder:
 
     __slots__ = (
         "_comments",
+        "_compact",
         "_data",
+        "_dispatched_id",
         "_event",
         "_id",
         "_in_event",
         "_partial",
+        "_raw",
         "_retry",
         "_skip_lf",
         "_start",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, *, compact: bool = False) -> None:
+        # compact: a plain message event comes out as its data alone, a str (the streams'
+        # form; benchmarks/stream.py); any other event as a ServerSentEvent.
+        self._compact = compact
+        self._dispatched_id: str | None = None
         self._partial = bytearray()  # an unterminated line; bytearray so appends are amortised
+        self._raw = b""  # the start of an event _blocks has not seen the end of
         self._data: list[str] = []
         self._event: str | None = None
         self._id: str | None = None
@@ -114,6 +147,14 @@ class SSEDecoder:
         return self._id
 
     @property
+    def dispatched_id(self) -> str | None:
+        """The id in effect at the last blank line (the spec's "last event ID string").
+
+        A resume continues after it: events after it have not been read whole.
+        """
+        return self._dispatched_id
+
+    @property
     def retry(self) -> int | None:
         """The reconnection time in milliseconds the server last asked for, or ``None``."""
         return self._retry
@@ -123,14 +164,16 @@ class SSEDecoder:
         """How many comment lines (``: ping`` keep-alives) have been seen so far."""
         return self._comments
 
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+    def feed(self, chunk: bytes) -> list[Any]:
         """Decode the next chunk of the body.
 
         Args:
             chunk: Any number of bytes; a line or an event may span any number of chunks.
 
         Returns:
-            The events this chunk completed, in order; often none.
+            The events this chunk completed, in order; often none. A compact decoder gives
+            the data (a ``str``) of an event with no ``event`` field, an unchanged ``id`` and
+            ``retry`` instead of a :class:`ServerSentEvent`.
         """
         if self._start:
             # The BOM itself may arrive split across chunks: hold its prefix until it is decided.
@@ -149,6 +192,20 @@ class SSEDecoder:
                 chunk = chunk[1:]
                 if not chunk:
                     return []
+        if self._raw:
+            chunk = self._raw + chunk
+            self._raw = b""
+        if not (self._partial or self._data or self._in_event):
+            return self._blocks(chunk)
+        events = self._general(chunk)
+        if not (self._data or self._in_event or self._skip_lf) and len(self._partial) <= _RAW:
+            # Between two events again: what was read of the next goes back to _blocks.
+            self._raw = bytes(self._partial)
+            self._partial = bytearray()
+        return events
+
+    def _general(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Decode *chunk* line by line: any framing the WHATWG rules allow."""
         last = chunk[-1]
         lines: list[bytes] | list[bytearray]
         if self._partial:
@@ -168,6 +225,67 @@ class SSEDecoder:
             self._partial += lines.pop()
         return self._lines(lines)
 
+    def _blocks(self, chunk: bytes) -> list[Any]:  # noqa: PLR0912 (one loop, inlined for speed)
+        """Decode *chunk*, which starts at an event boundary, a whole event at a time.
+
+        Speed (benchmarks/stream.py, the per-event cost of every stream): the events real
+        servers send, ``data: <json>`` with, from ours, an ``id:`` line before it, are cut
+        out of the chunk by C string methods rather than line by line. Any other block goes
+        through the line-by-line path, and so does an event longer than ``_RAW``; the start
+        of the next event is kept as bytes for the next chunk.
+        """
+        eol = _line_end(chunk)
+        if eol is None:
+            return self._general(chunk)  # lone CRs end lines: the line-by-line path
+        blocks = chunk.split(eol + eol)
+        tail = blocks.pop()
+        events: list[Any] = []
+        append = events.append
+        new = object.__new__
+        compact = self._compact
+        # The id line of the last event cut out, decoded once after the loop: only the id in
+        # effect at the last event of a batch matters to a resume.
+        id_line = None
+        for block in blocks:
+            if block[:6] == b"data: ":
+                data_line = block
+            elif block[:4] == b"id: ":
+                line, _, data_line = block.partition(eol)
+                if data_line[:6] != b"data: " or 0 in line or _CR in line or _LF in line:
+                    data_line = b""
+                else:
+                    id_line = line
+            else:
+                data_line = b""
+            if not data_line or _CR in data_line or _LF in data_line:
+                # Anything but the two shapes above: line by line, ids settled first.
+                if id_line is not None:
+                    self._id = id_line[4:].decode("utf-8", "replace") or None
+                    id_line = None
+                events += self._lines([*block.splitlines(), b""])
+                continue
+            if compact:
+                append(data_line[6:].decode("utf-8", "replace"))
+                continue
+            if id_line is not None:
+                self._id = id_line[4:].decode("utf-8", "replace") or None
+                id_line = None
+            event = new(ServerSentEvent)
+            event.data = data_line[6:].decode("utf-8", "replace")
+            event.event = "message"
+            event.id = self._id
+            event.retry = self._retry
+            append(event)
+        if id_line is not None:
+            self._id = id_line[4:].decode("utf-8", "replace") or None
+        # Every block ended with a blank line, where the spec sets the last event id string.
+        self._dispatched_id = self._id
+        if _keepable(tail, eol):
+            self._raw = tail  # the start of the next event, whole, for the next chunk
+        else:
+            events += self._general(tail)  # a long event: line by line, linear in its size
+        return events
+
     def close(self) -> bool:
         """End the body, discarding any unfinished event.
 
@@ -175,6 +293,9 @@ class SSEDecoder:
             ``True`` if the body stopped inside an event (the stream was cut), ``False`` if it
             ended cleanly after a blank line or a comment.
         """
+        raw, self._raw = self._raw, b""
+        if raw:
+            self._general(raw)  # its whole lines (a comment) end the body cleanly; no event
         cut = bool(self._partial or self._data or self._in_event)
         self._partial = bytearray()
         self._data.clear()
@@ -190,9 +311,10 @@ class SSEDecoder:
         append = data.append
         new = object.__new__
         # The three lines of almost every event (blank, `data: `, `id: `) are tested first,
-        # without the general parse: this loop is the per-event cost of every stream.
+        # without the general parse (benchmarks/stream.py, for events _blocks cannot cut).
         for line in lines:
             if not line:
+                self._dispatched_id = self._id
                 if data:
                     # Filled in directly: a keyword call costs more than the rest of the event.
                     event = new(ServerSentEvent)

@@ -30,7 +30,7 @@ from smarter._exceptions import (
     IncompleteStreamError,
     status_error_class,
 )
-from smarter._fastpath import loads_event
+from smarter._fastpath import loads_json
 from smarter._sse import ServerSentEvent, SSEDecoder
 
 if TYPE_CHECKING:
@@ -98,25 +98,33 @@ class StreamKind(abc.ABC, Generic[T]):
     """What the events of one kind of stream mean: chunks, keep-alives, the end, errors."""
 
     @abc.abstractmethod
-    def decode(self, event: ServerSentEvent, response: HTTPResponse) -> tuple[T | None, bool]:
+    def decode(self, data: str, event: str, response: HTTPResponse) -> tuple[T | None, bool]:
         """The chunk an event carries (None for a keep-alive) and whether it is the last.
+
+        Args:
+            data: The event's data.
+            event: The event's type (``"message"`` when it had no ``event:`` line).
+            response: The response the stream is reading.
 
         Raises:
             InStreamError: the event reports an error.
             APIResponseValidationError: the event does not fit.
         """
 
-    @staticmethod
-    def json(event: ServerSentEvent, response: HTTPResponse) -> Any:
+    @classmethod
+    def json(cls, data: str, response: HTTPResponse) -> Any:
         """The event's data as JSON, or an error naming what arrived instead."""
         try:
-            return loads_event(event.data)
+            return loads_json(data)
         except ValueError as exc:
-            raise APIResponseValidationError(
-                f"A stream event is not valid JSON: {event.data[:200]!r}",
-                body=event.data,
-                response=response,
-            ) from exc
+            raise cls.not_json(data, response) from exc
+
+    @staticmethod
+    def not_json(data: str, response: HTTPResponse) -> APIResponseValidationError:
+        """The error of an event whose data is not JSON."""
+        return APIResponseValidationError(
+            f"A stream event is not valid JSON: {data[:200]!r}", body=data, response=response
+        )
 
 
 class AsyncStream(Generic[T]):
@@ -137,12 +145,12 @@ class AsyncStream(Generic[T]):
         self._body: StreamBody | None = None
         self._head: HTTPResponse | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._decoder = SSEDecoder()
-        # Events read but not yet decoded: a chunk is built only when the caller asks for it,
-        # so it dies young. Chunks decoded a whole read ahead would outlive the garbage
-        # collector's youngest generation and cost more to collect than to build
-        # (benchmarks/stream.py).
-        self._events: deque[ServerSentEvent] = deque()
+        self._decoder = SSEDecoder(compact=True)
+        # Events read but not yet decoded (a plain message event as its data alone): a chunk
+        # is built only when the caller asks for it, so it dies young. Chunks decoded a whole
+        # read ahead would outlive the garbage collector's youngest generation and cost more
+        # to collect than to build (benchmarks/stream.py).
+        self._events: deque[str | ServerSentEvent] = deque()
         self._pending: APIError | None = None
         self._last_id: str | None = None
         self._delivered = False
@@ -171,6 +179,29 @@ class AsyncStream(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
+        # Speed (benchmarks/stream.py): the common case, a chunk decoded from an event
+        # already read, without the loop of _next; anything else goes there.
+        events = self._events
+        if events and self._pending is None:
+            event = events.popleft()
+            try:
+                if event.__class__ is str:
+                    item, last = self._decode(event, "message", self._head)  # type: ignore[arg-type]
+                else:
+                    item, last = self._decode(event.data, event.event, self._head)  # type: ignore[union-attr,arg-type]
+            except (InStreamError, APIResponseValidationError):
+                events.appendleft(event)  # decoded again by _next, which handles it
+            else:
+                if last:
+                    events.clear()
+                    self._state = StreamState.FINISHED
+                if item is not None:
+                    self._delivered = True
+                    return item
+        return await self._next()
+
+    async def _next(self) -> T:
+        """The next chunk: read, retried, resumed, or the end, as the state says."""
         while True:
             if self._pending is not None:
                 error, self._pending = self._pending, None
@@ -217,8 +248,12 @@ class AsyncStream(Generic[T]):
         head = self._head
         while events:
             assert head is not None
+            event = events.popleft()
             try:
-                item, last = decode(events.popleft(), head)
+                if isinstance(event, str):
+                    item, last = decode(event, "message", head)
+                else:
+                    item, last = decode(event.data, event.event, head)
             except InStreamError as err:
                 events.clear()
                 self._state = StreamState.FINISHED
@@ -314,7 +349,7 @@ class AsyncStream(Generic[T]):
             return
         self._body = body
         self._head = body.head
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(compact=True)
         self._state = StreamState.OPEN
 
     async def _restart(self, error: APIError) -> None:
@@ -388,9 +423,9 @@ class AsyncStream(Generic[T]):
                 continue
             events = self._decoder.feed(data)
             if events:
-                # The id in effect after the last event read: a resume continues after it
-                # (the events still queued are delivered all the same).
-                last_id = events[-1].id
+                # The id in effect at the last event read: a resume continues after it (the
+                # events still queued are delivered all the same).
+                last_id = self._decoder.dispatched_id
                 if last_id is not None:
                     self._last_id = last_id
                 self._events.extend(events)

@@ -220,7 +220,7 @@ def _finished(request: Request, response: aiohttp.ClientResponse, content: bytes
     headers = response.headers
     return HTTPResponse(
         method=request.method,
-        url=str(response.url),
+        url=response.url,
         status_code=response.status,
         headers=headers,
         content=content,

@@ -388,7 +388,7 @@ class TestSizes:
             pipeline = client._pipeline
             request = pipeline.build("POST", "files", {}, service="llm_engine", form=form)
             with pytest.raises(smarter.APIConnectionError, match="changed size"):
-                await pipeline.send(request)
+                await pipeline.call(request, dict)
 
         # Not retried: sending it again would fail the same way, after sending it all again.
         assert (server.state.files, len(server.requests_to("POST", "files"))) == ({}, 1)

@@ -157,6 +157,7 @@ class TestImports:
 _VALUES = {"smarter._config", "smarter._exceptions", "smarter._request", "smarter._response"}
 _RESOURCE = {
     "smarter._converter",
+    "smarter._fastpath",
     "smarter._exceptions",
     "smarter._files",
     "smarter._pagination",
@@ -183,7 +184,7 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter.__main__": {"smarter.cli"},
     "smarter._version": set(),
     "smarter._config": set(),
-    "smarter._request": {"smarter._config", "smarter._files"},
+    "smarter._request": {"smarter._config", "smarter._fastpath", "smarter._files"},
     "smarter._response": {"smarter._request"},
     "smarter._exceptions": {"smarter._request", "smarter._response"},
     "smarter._fastpath": set(),
@@ -205,6 +206,7 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter._pipeline": _VALUES
     | {
         "smarter._converter",
+        "smarter._fastpath",
         "smarter._files",
         "smarter._logging",
         "smarter._pagination",

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
-from smarter._pipeline import path_segment
+from smarter._request import path_segment
 
 if TYPE_CHECKING:
     from smarter._client import AsyncClient
@@ -91,8 +91,11 @@ class AsyncAPIResource:
         envelope: bool = False,
     ) -> Coroutine[Any, Any, T]:
         """Build the request now (bad input fails here) and return the call to await."""
-        request = self._request(method, path, options, query=query, json=json, form=form)
-        return self._pipeline.call(request, cast_to, envelope=envelope)
+        pipeline = self._pipeline
+        request = pipeline.build(
+            method, path, options, service=self._service, query=query, json=json, form=form
+        )
+        return pipeline.call(request, cast_to, envelope=envelope)
 
     def _stream(
         self,

@@ -29,7 +29,6 @@ from smarter.types.chat import (
 if TYPE_CHECKING:
     from smarter._request import RequestOptions, Unpack
     from smarter._response import HTTPResponse
-    from smarter._sse import ServerSentEvent
 
 __all__ = ["AsyncChat", "AsyncChatCompletions", "ChatChunks", "MESSAGES", "STOP"]
 
@@ -81,12 +80,12 @@ class ChatChunks(StreamKind[ChatCompletionChunk]):
         self._build = structurer(ChatCompletionChunk)
 
     def decode(
-        self, event: ServerSentEvent, response: HTTPResponse
+        self, text: str, event: str, response: HTTPResponse
     ) -> tuple[ChatCompletionChunk | None, bool]:
         """A chunk, or None for ``[DONE]`` (the end); an error event raises."""
-        if event.data.strip() == "[DONE]":
+        if text.strip() == "[DONE]":
             return None, True
-        data = self.json(event, response)
+        data = self.json(text, response)
         error = data.get("error") if isinstance(data, dict) else None
         if error:
             message = error.get("message") if isinstance(error, dict) else error

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from smarter._converter import structurer
 from smarter._exceptions import APIResponseValidationError
+from smarter._fastpath import loads_json
 from smarter._streaming import AsyncStream, InStreamError, StreamKind
 from smarter.resources._base import (
     BOOL,
@@ -25,7 +26,6 @@ from smarter.types.completions import CompletionStreamResponse, CompletionSyncRe
 if TYPE_CHECKING:
     from smarter._request import RequestOptions, Unpack
     from smarter._response import HTTPResponse
-    from smarter._sse import ServerSentEvent
 
 __all__ = ["AsyncCompletions", "CompletionChunks"]
 
@@ -55,11 +55,14 @@ class CompletionChunks(StreamKind[CompletionStreamResponse]):
         self._build = structurer(CompletionStreamResponse)
 
     def decode(
-        self, event: ServerSentEvent, response: HTTPResponse
+        self, text: str, event: str, response: HTTPResponse
     ) -> tuple[CompletionStreamResponse | None, bool]:
         """A chunk (None for a keep-alive), and whether it is ``finished``."""
-        data = self.json(event, response)
-        if not isinstance(data, dict):
+        try:
+            data = loads_json(text)
+        except ValueError as exc:
+            raise self.not_json(text, response) from exc
+        if data.__class__ is not dict:
             raise APIResponseValidationError(
                 "CompletionStreamResponse: $: expected an object", body=data, response=response
             )
@@ -73,11 +76,11 @@ class CompletionChunks(StreamKind[CompletionStreamResponse]):
                 status if isinstance(status, int) and not isinstance(status, bool) else 500,
                 data,
             )
-        if data.get("output") is None:
+        output = data.get("output")
+        if output is None:
             return None, False
-        chunk = self._build(data, response)
-        output = chunk.output
-        return chunk, output is not None and output.finished
+        # Read from the wire dict: the chunk was just built from it (and checked).
+        return self._build(data, response), output.get("finished") is True
 
 
 class AsyncCompletions(AsyncAPIResource):
