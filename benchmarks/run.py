@@ -235,6 +235,13 @@ def workloads() -> list[Workload]:
             lambda r: r["import_us"] / 1000,
             [
                 Contender("smarter", "smarter", OURS, "import smarter", floor="aiohttp"),
+                Contender(
+                    "smarter+aiohttp",
+                    "smarter+aiohttp",
+                    OURS,
+                    "import smarter, aiohttp (before the first call)",
+                    floor="aiohttp",
+                ),
                 Contender("aiohttp", "aiohttp", FLOOR, "import aiohttp"),
                 Contender("openai", "openai", PEER, "import openai"),
                 Contender("httpx", "httpx", PEER, "import httpx"),
@@ -614,6 +621,23 @@ def report(
     )
 
 
+def _instructions(base_url: str, names: set[str]) -> dict[str, float]:
+    """The callgrind counts of the contenders of the chosen workloads that have them."""
+    from benchmarks import instructions
+
+    if not instructions.available():
+        print("valgrind is not installed: no instruction counts", file=sys.stderr)
+        return {}
+    counts: dict[str, float] = {}
+    for counted in instructions.COUNTED:
+        if counted.workload in names:
+            print(f"  [instructions] {counted.label} ...", file=sys.stderr, flush=True)
+            counts[f"{counted.workload}:{counted.contender}"] = instructions.count(
+                counted, base_url
+            )
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and write the report."""
     parser = argparse.ArgumentParser(
@@ -625,6 +649,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="", help="appended to the result file names")
     parser.add_argument("--output-dir", type=Path, default=RESULTS)
     parser.add_argument("--upload-mb", type=int, default=None, help="size of the upload (200)")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions per call and per event with callgrind (needs valgrind)",
+    )
     args = parser.parse_args(argv)
 
     chosen = workloads()
@@ -657,6 +686,7 @@ def main(argv: list[str] | None = None) -> int:
                 rounds = args.rounds or (1 if args.quick else w.rounds)
                 peer_rounds = min(rounds, 1 if args.quick else w.peer_rounds)
                 run_workload(w, extra, rounds, peer_rounds)
+            counts = _instructions(base_url, {w.name for w in chosen}) if args.instructions else {}
 
     info = {
         **machine(),
@@ -664,6 +694,16 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": time.monotonic() - started,
     }
     text = report(chosen, info, command, args.quick, upload_mb)
+    if counts:
+        from benchmarks.instructions import table as instruction_table
+
+        text += (
+            "\n## Instructions per operation (callgrind)\n\n"
+            "Deterministic counts of the client process (benchmarks/instructions.py): the same "
+            "for the same code, whatever the machine's load. Instructions are not time.\n\n"
+            + instruction_table(counts)
+            + "\n"
+        )
     print(text)
     args.output_dir.mkdir(parents=True, exist_ok=True)
     stem = (
@@ -692,6 +732,7 @@ def main(argv: list[str] | None = None) -> int:
             for w in chosen
         },
     }
+    raw["instructions"] = counts
     (args.output_dir / f"{stem}.json").write_text(json.dumps(raw, indent=2) + "\n")
     print(f"\nwritten to {args.output_dir / stem}.md and .json", file=sys.stderr)
     return 0

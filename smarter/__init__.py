@@ -29,8 +29,8 @@ from smarter._exceptions import (
     SmarterError,
     UnprocessableEntityError,
 )
+from smarter._lifetime import ClientState
 from smarter._pagination import AsyncPage, AsyncPaginator
-from smarter._pipeline import ClientState
 from smarter._request import Request, RequestOptions
 from smarter._response import HTTPResponse
 from smarter._streaming import AsyncStream, StreamState

@@ -29,8 +29,9 @@ from smarter._config import (
     TimeoutTypes,
 )
 from smarter._exceptions import SmarterError
+from smarter._lifetime import ClientState
 from smarter._logging import setup_from_env
-from smarter._pipeline import ClientState, Pipeline
+from smarter._pipeline import Pipeline
 from smarter._request import RequestOptions, Unpack
 from smarter._settings import Settings
 from smarter._transport import CLOSED_MESSAGE, SessionFactory, Transport

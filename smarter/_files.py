@@ -14,12 +14,13 @@ import io
 import mimetypes
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import IO, Any, TypeAlias, TypeVar
 
 import attrs
 
 __all__ = [
+    "ChangedSizeError",
     "FileTypes",
     "MultipartForm",
     "Upload",
@@ -27,6 +28,7 @@ __all__ = [
     "open_off_loop",
     "to_upload",
     "when_idle",
+    "write_form",
 ]
 
 T = TypeVar("T")
@@ -37,6 +39,7 @@ FileTypes: TypeAlias = (
 )
 
 _OCTET_STREAM = "application/octet-stream"
+_READ_SIZE = 256 * 1024
 
 
 def _guess_type(filename: str) -> str:
@@ -254,3 +257,60 @@ def when_idle(stream: IO[bytes], fn: Callable[[], object]) -> None:
         fn()
     else:
         busy.add_done_callback(lambda _: fn())
+
+
+class ChangedSizeError(Exception):
+    """A file's size is not what the request announced (raised inside the transport's writer)."""
+
+
+async def write_form(form: MultipartForm, write: Callable[[bytes], Awaitable[None]]) -> None:
+    """Write a multipart body with *write*: the file in chunks read in the executor.
+
+    A file given by path is opened (and closed) here; a file object is rewound to where it
+    stood first, so that a retry sends it whole again.
+    """
+    upload = form.upload
+    await write(form.head)
+    if upload.data is not None:
+        await write(upload.data)
+    else:
+        if upload.path is not None:
+            stream: IO[bytes] = await open_off_loop(upload.path)
+        else:
+            assert upload.stream is not None
+            stream = upload.stream
+            if upload.start is not None:
+                await off_loop(stream, stream.seek, upload.start)
+        try:
+            await _copy(stream, write, upload.size, upload.filename)
+        finally:
+            if upload.path is not None:
+                when_idle(stream, stream.close)
+    await write(form.tail)
+
+
+async def _copy(
+    stream: IO[bytes],
+    write: Callable[[bytes], Awaitable[None]],
+    size: int | None,
+    filename: str,
+) -> None:
+    """Send a file in chunks read in the executor: exactly *size* bytes when it is known.
+
+    The Content-Length announced *size*: a file that grew or shrank since would send a body
+    of the wrong length, whose surplus the server would read as the next request.
+    """
+    left = size
+    while left is None or left > 0:
+        want = _READ_SIZE if left is None else min(_READ_SIZE, left)
+        chunk = await off_loop(stream, stream.read, want)
+        if not chunk:
+            break
+        await write(chunk)
+        if left is not None:
+            left -= len(chunk)
+    grew = left == 0 and bool(await off_loop(stream, stream.read, 1))
+    if left or grew:
+        raise ChangedSizeError(
+            f"{filename!r} changed size while it was uploaded (expected {size} bytes)"
+        )

@@ -11,7 +11,6 @@ attempt through the transport and turns an error status into the exception of th
 
 from __future__ import annotations
 
-import enum
 import platform
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -27,6 +26,7 @@ from smarter._exceptions import (
     make_status_error,
 )
 from smarter._fastpath import loads_json
+from smarter._lifetime import ClientState
 from smarter._logging import log_attempt, log_headers
 from smarter._pagination import AsyncPage, AsyncPaginator, Items
 from smarter._request import (
@@ -42,7 +42,8 @@ from smarter._request import (
 )
 from smarter._response import HTTPResponse
 from smarter._retry import run_with_retries
-from smarter._streaming import AsyncStream, StreamKind
+from smarter._stream_kind import StreamKind
+from smarter._streaming import AsyncStream
 from smarter._version import __version__
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     from smarter._settings import Settings, Target
     from smarter._transport import StreamResponse, Transport
 
-__all__ = ["ClientState", "Pipeline", "decode"]
+__all__ = ["Pipeline", "decode"]
 
 T = TypeVar("T")
 
@@ -60,18 +61,6 @@ _USER_AGENT: Final = (
     f"smarter-python/{__version__} (Python {platform.python_version()}; "
     f"{platform.system() or 'unknown'}; {platform.machine() or 'unknown'})"
 )
-
-
-class ClientState(enum.Enum):
-    """Where a client is in its life.
-
-    .. versionadded:: 0.3.0
-    """
-
-    OPEN = "open"
-    """Calls may be made (the pool opens on the first one)."""
-    CLOSED = "closed"
-    """``close()`` / ``aclose()`` was called: every call is refused with a clear error."""
 
 
 class _Route:

@@ -14,13 +14,12 @@ event, an error, ``close()``, or when a stream left by ``break`` is garbage coll
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import contextlib
 import enum
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Generator
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from collections.abc import Coroutine, Generator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from smarter._exceptions import (
     APIConnectionError,
@@ -30,14 +29,15 @@ from smarter._exceptions import (
     IncompleteStreamError,
     status_error_class,
 )
-from smarter._fastpath import loads_json
+from smarter._lifetime import running_on
 from smarter._sse import ServerSentEvent, SSEDecoder
+from smarter._stream_kind import InStreamError, Opener, StreamBody, StreamKind
 
 if TYPE_CHECKING:
     from smarter._request import Request
     from smarter._response import HTTPResponse
 
-__all__ = ["AsyncStream", "InStreamError", "Opener", "StreamBody", "StreamKind", "StreamState"]
+__all__ = ["AsyncStream", "StreamState"]
 
 T = TypeVar("T")
 
@@ -65,66 +65,6 @@ class StreamState(enum.Enum):
     """Released after its end, or by ``close()``: iterating yields nothing more."""
     FAILED = "failed"
     """Released after an error: iterating again raises ``IncompleteStreamError``."""
-
-
-class StreamBody(Protocol):
-    """What a stream reads from: the body of one response (the transport's StreamResponse)."""
-
-    head: HTTPResponse
-
-    async def read_chunk(self) -> bytes:
-        """The next bytes of the body; ``b""`` at its end."""
-
-    def close(self) -> None:
-        """Release the connection."""
-
-
-#: Opens the stream's request (again): ``open(last_event_id, after)`` where *after* is the
-#: failure that ended the previous body, judged and waited for by the retry policy first.
-Opener = Callable[[str | None, APIError | None], Awaitable[StreamBody]]
-
-
-class InStreamError(Exception):
-    """Raised by a :class:`StreamKind` for an error event; the stream gives it its class."""
-
-    def __init__(self, message: str, status: int | None, body: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.body = body
-
-
-class StreamKind(abc.ABC, Generic[T]):
-    """What the events of one kind of stream mean: chunks, keep-alives, the end, errors."""
-
-    @abc.abstractmethod
-    def decode(self, data: str, event: str, response: HTTPResponse) -> tuple[T | None, bool]:
-        """The chunk an event carries (None for a keep-alive) and whether it is the last.
-
-        Args:
-            data: The event's data.
-            event: The event's type (``"message"`` when it had no ``event:`` line).
-            response: The response the stream is reading.
-
-        Raises:
-            InStreamError: the event reports an error.
-            APIResponseValidationError: the event does not fit.
-        """
-
-    @classmethod
-    def json(cls, data: str, response: HTTPResponse) -> Any:
-        """The event's data as JSON, or an error naming what arrived instead."""
-        try:
-            return loads_json(data)
-        except ValueError as exc:
-            raise cls.not_json(data, response) from exc
-
-    @staticmethod
-    def not_json(data: str, response: HTTPResponse) -> APIResponseValidationError:
-        """The error of an event whose data is not JSON."""
-        return APIResponseValidationError(
-            f"A stream event is not valid JSON: {data[:200]!r}", body=data, response=response
-        )
 
 
 class AsyncStream(Generic[T]):
@@ -319,7 +259,7 @@ class AsyncStream(Generic[T]):
         # last reference may go in another thread (the sync facade's caller).
         if loop is None or loop.is_closed():
             return
-        if _running_on(loop):
+        if running_on(loop):
             body.close()
         else:
             with contextlib.suppress(RuntimeError):
@@ -452,11 +392,3 @@ class AsyncStream(Generic[T]):
             pass  # closed below: the connection is not reused
         finally:
             body.close()
-
-
-def _running_on(loop: asyncio.AbstractEventLoop) -> bool:
-    """Whether this thread is running *loop* (a finalizer may run in any thread)."""
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False

@@ -30,7 +30,7 @@ from smarter._config import (
     TimeoutTypes,
 )
 from smarter._exceptions import SmarterError
-from smarter._pipeline import ClientState
+from smarter._lifetime import ClientState
 from smarter._portal import Portal
 from smarter._transport import CLOSED_MESSAGE, SessionFactory
 

@@ -4,10 +4,10 @@ The seam is two calls: :meth:`Transport.send` (one attempt of a :class:`Request`
 answer read) and :meth:`Transport.open_stream` (one attempt, back as soon as the headers are
 in). Policy (headers, retries, decoding) is the pipeline's; this is mechanism. The session
 is opened lazily on the loop that first uses it and is leased to the clients that share it
-(a client and its ``with_options()`` copies): the transport closes it when the original
-client releases its lease, or the last one left does. Every aiohttp and asyncio failure
-becomes :class:`~smarter.APIConnectionError` / :class:`~smarter.APITimeoutError` carrying
-the request, with the original as ``__cause__``.
+(a client and its ``with_options()`` copies, see :mod:`smarter._lifetime`): the transport
+closes it when the original client releases its lease, or the last one left does. Every
+aiohttp and asyncio failure becomes :class:`~smarter.APIConnectionError` /
+:class:`~smarter.APITimeoutError` carrying the request, with the original as ``__cause__``.
 
 aiohttp itself is imported on the first request, not with the package: it is most of the
 cost of ``import smarter`` otherwise (benchmarks/imports.py).
@@ -23,10 +23,11 @@ import ssl as _ssl
 import sys
 import weakref
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from smarter._config import Timeout
 from smarter._exceptions import APIConnectionError, APITimeoutError, SmarterError
+from smarter._lifetime import Leases, close_session_now, running_on
 from smarter._request import Request
 from smarter._response import HTTPResponse
 
@@ -42,12 +43,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - aiohttp depends on async-timeout on Python 3.10
     from async_timeout import timeout as _deadline  # type: ignore[import-not-found,unused-ignore]
 
-__all__ = ["CLOSED_MESSAGE", "SessionFactory", "StreamResponse", "Transport", "running_on"]
+__all__ = ["CLOSED_MESSAGE", "SessionFactory", "StreamResponse", "Transport"]
 
 SessionFactory = Callable[[], "aiohttp.ClientSession"]
 CLOSED_MESSAGE = "The client is closed; make a new client to send requests."
 
-_READ_SIZE = 256 * 1024
 _NO_PROXY: tuple[None, None] = (None, None)
 
 
@@ -72,7 +72,9 @@ def _translate(exc: BaseException, request: Request) -> APIConnectionError:  # n
     aio = _Aiohttp.load()
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return APITimeoutError(request=request)
-    if isinstance(exc.__cause__, _ChangedSizeError):
+    from smarter._files import ChangedSizeError  # loaded with the first upload already
+
+    if isinstance(exc.__cause__, ChangedSizeError):
         # Sending it again would fail the same way, after sending it all again.
         return APIConnectionError(str(exc.__cause__), request=request, retryable=False)
     if isinstance(exc, aio.ClientConnectorCertificateError):
@@ -117,15 +119,11 @@ def _client_timeout(timeout: Timeout, stream: bool) -> aiohttp.ClientTimeout:
     return client_timeout(total=timeout.total, connect=timeout.connect, sock_read=timeout.read)
 
 
-class _ChangedSizeError(Exception):
-    """A file's size is not what the request announced (raised inside aiohttp's writer)."""
-
-
 @functools.cache
 def _form_payload_class() -> type[Any]:
     """The aiohttp payload of a multipart upload, defined once aiohttp is imported."""
     aio = _Aiohttp.load()
-    from smarter._files import off_loop, open_off_loop, when_idle
+    from smarter._files import write_form
 
     class FormPayload(aio.payload.Payload):  # type: ignore[misc,name-defined]
         """A multipart body whose file part is read in chunks in the executor, never whole."""
@@ -144,54 +142,9 @@ def _form_payload_class() -> type[Any]:
         async def write_with_length(
             self, writer: aiohttp.abc.AbstractStreamWriter, content_length: int | None
         ) -> None:
-            upload = self._form.upload
-            await writer.write(self._form.head)
-            if upload.data is not None:
-                await writer.write(upload.data)
-            else:
-                if upload.path is not None:
-                    stream: IO[bytes] = await open_off_loop(upload.path)
-                else:
-                    assert upload.stream is not None
-                    stream = upload.stream
-                    if upload.start is not None:
-                        await off_loop(stream, stream.seek, upload.start)
-                try:
-                    await _copy(stream, writer, upload.size, upload.filename, off_loop)
-                finally:
-                    if upload.path is not None:
-                        when_idle(stream, stream.close)
-            await writer.write(self._form.tail)
+            await write_form(self._form, writer.write)
 
     return FormPayload
-
-
-async def _copy(
-    stream: IO[bytes],
-    writer: aiohttp.abc.AbstractStreamWriter,
-    size: int | None,
-    filename: str,
-    off_loop: Callable[..., Any],
-) -> None:
-    """Send a file in chunks read in the executor: exactly *size* bytes when it is known.
-
-    The Content-Length announced *size*: a file that grew or shrank since would send a body
-    of the wrong length, whose surplus the server would read as the next request.
-    """
-    left = size
-    while left is None or left > 0:
-        want = _READ_SIZE if left is None else min(_READ_SIZE, left)
-        chunk = await off_loop(stream, stream.read, want)
-        if not chunk:
-            break
-        await writer.write(chunk)
-        if left is not None:
-            left -= len(chunk)
-    grew = left == 0 and bool(await off_loop(stream, stream.read, 1))
-    if left or grew:
-        raise _ChangedSizeError(
-            f"{filename!r} changed size while it was uploaded (expected {size} bytes)"
-        )
 
 
 def _env_proxy(url: yarl.URL) -> tuple[Any, aiohttp.BasicAuth | None]:
@@ -310,9 +263,7 @@ class Transport:
         self._session = http_session
         self._owned = http_session is None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._leases: set[int] = set()
-        self._primary: int | None = None
-        self._next_lease = 0
+        self._leases = Leases()
         self.closed = False
         _TRANSPORTS.add(self)
 
@@ -320,23 +271,11 @@ class Transport:
 
     def lease(self, *, primary: bool) -> int:
         """A lease for one client of this pool; the primary one closes the pool when released."""
-        self._next_lease += 1
-        lease = self._next_lease
-        self._leases.add(lease)
-        if primary:
-            self._primary = lease
-        return lease
+        return self._leases.take(primary=primary)
 
     def forget(self, lease: int) -> None:
         """The client holding *lease* was garbage collected: it no longer keeps the pool open."""
-        self._leases.discard(lease)
-
-    def _ends_with(self, lease: int) -> bool:
-        """Release *lease*; whether the pool closes with it."""
-        if lease not in self._leases:
-            return False
-        self._leases.discard(lease)
-        return lease == self._primary or not self._leases
+        self._leases.forget(lease)
 
     async def release(self, lease: int) -> bool:
         """Release *lease*, closing the pool if it was the primary or last one; idempotent.
@@ -344,13 +283,13 @@ class Transport:
         Returns:
             Whether the pool is closed now.
         """
-        if self._ends_with(lease):
+        if self._leases.release(lease):
             await self.aclose()
         return self.closed
 
     def release_nowait(self, lease: int) -> bool:
         """:meth:`release` without awaiting (no loop ran the pool, or it is gone)."""
-        if self._ends_with(lease):
+        if self._leases.release(lease):
             self.close_nowait()
         return self.closed
 
@@ -485,7 +424,7 @@ class Transport:
         session, self._session = self._session, None
         if session is None or not self._owned or session.closed:
             return
-        _close_now(session)
+        close_session_now(session)
 
     def forget_pool(self) -> None:
         """After a fork: drop the pool without touching its sockets (they are the parent's).
@@ -517,37 +456,10 @@ class Transport:
             self.closed = True
             self._session = None
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_close_now, session)
+                loop.call_soon_threadsafe(close_session_now, session)
             return
         self.close_nowait()
 
 
 def _is_session(value: object) -> bool:
     return isinstance(value, _Aiohttp.load().ClientSession)
-
-
-def running_on(loop: asyncio.AbstractEventLoop) -> bool:
-    """Whether this thread is running *loop* (a finalizer may run in any thread)."""
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False
-
-
-def _close_now(session: aiohttp.ClientSession) -> None:
-    """Close a session without awaiting, on its loop's thread (or after the loop closed).
-
-    Detaching marks the session closed without I/O, so aiohttp has nothing to warn about;
-    the connector's synchronous close shuts its sockets (a no-op once the loop is closed,
-    when the sockets go with the process). TLS connections are aborted: a graceful TLS
-    close waits for the peer on a loop that is about to stop, and its socket is left open.
-    """
-    if session.closed:
-        return
-    connector = session.connector
-    session.detach()
-    if connector is not None:
-        try:
-            connector._close(abort_ssl=True)
-        except TypeError:  # older aiohttp (before mid-2025) has no abort_ssl: a graceful close
-            connector._close()

@@ -18,12 +18,8 @@ from type_strategies import MODELS, objects, wire_dicts
 
 import smarter.types
 from smarter import APIResponseValidationError
-from smarter._converter import (
-    known_wire_keys,
-    structure,
-    unstructure,
-    wire_keys,
-)
+from smarter._converter import structure, unstructure
+from smarter._wire import known_wire_keys, wire_keys
 from smarter.types import (
     BaseModel,
     BatchJobStatus,

@@ -158,6 +158,7 @@ _VALUES = {"smarter._config", "smarter._exceptions", "smarter._request", "smarte
 _RESOURCE = {
     "smarter._converter",
     "smarter._fastpath",
+    "smarter._stream_kind",
     "smarter._exceptions",
     "smarter._files",
     "smarter._pagination",
@@ -171,6 +172,7 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter": {
         "smarter._blocking",
         "smarter._client",
+        "smarter._lifetime",
         "smarter._pagination",
         "smarter._pipeline",
         "smarter._streaming",
@@ -188,6 +190,8 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter._response": {"smarter._request"},
     "smarter._exceptions": {"smarter._request", "smarter._response"},
     "smarter._fastpath": set(),
+    "smarter._lifetime": set(),
+    "smarter._wire": set(),
     "smarter._files": set(),
     "smarter._sse": set(),
     "smarter._logging": {"smarter._exceptions", "smarter._request"},
@@ -195,18 +199,23 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter._retry": {"smarter._exceptions", "smarter._logging"},
     "smarter._pagination": {"smarter._exceptions"},
     "smarter._portal": {"smarter._exceptions"},
-    "smarter._transport": _VALUES | {"smarter._files"},
-    "smarter._streaming": _VALUES | {"smarter._fastpath", "smarter._sse"},
+    "smarter._transport": _VALUES | {"smarter._files", "smarter._lifetime"},
+    "smarter._stream_kind": {"smarter._exceptions", "smarter._fastpath", "smarter._response"},
+    "smarter._streaming": _VALUES
+    | {"smarter._fastpath", "smarter._lifetime", "smarter._sse", "smarter._stream_kind"},
     "smarter._converter": {
         "smarter._exceptions",
         "smarter._fastpath",
         "smarter._response",
+        "smarter._wire",
         "smarter.types._base",
     },
     "smarter._pipeline": _VALUES
     | {
         "smarter._converter",
         "smarter._fastpath",
+        "smarter._lifetime",
+        "smarter._stream_kind",
         "smarter._files",
         "smarter._logging",
         "smarter._pagination",
@@ -218,6 +227,7 @@ MODULE_MAP: dict[str, set[str]] = {
     },
     "smarter._client": _VALUES
     | {
+        "smarter._lifetime",
         "smarter._logging",
         "smarter._pipeline",
         "smarter._settings",
@@ -250,6 +260,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter",
         "smarter._blocking",
         "smarter._client",
+        "smarter._lifetime",
         "smarter._pipeline",
         "smarter._portal",
         "smarter._transport",
@@ -260,8 +271,8 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._client",
         "smarter._files",
         "smarter._pagination",
-        "smarter._pipeline",
         "smarter._request",
+        "smarter._stream_kind",
         "smarter._streaming",
     },
     "smarter.resources.chat": _RESOURCE | {"smarter.resources.responses", "smarter.types.chat"},
@@ -283,8 +294,8 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.types.whoami",
     },
     # The one cycle: a result built in Python reaches the converter (imported then, since
-    # cattrs is a tenth of `import smarter`) for to_dict(), model_fields_set and unpickling.
-    "smarter.types._base": {"smarter._converter"},
+    # cattrs is a tenth of `import smarter`) for to_dict() and unpickling.
+    "smarter.types._base": {"smarter._converter", "smarter._wire"},
     "smarter.types.chat": {"smarter.types._base"},
     "smarter.types.chatbots": {"smarter._exceptions", "smarter.types._base"},
     "smarter.types.completions": {"smarter.types._base"},

@@ -14,7 +14,7 @@ import attrs
 from hypothesis import strategies as st
 
 import smarter.types
-from smarter._converter import known_wire_keys, wire_keys
+from smarter._wire import known_wire_keys, wire_keys
 from smarter.types._base import BaseModel, WireEnum
 
 __all__ = ["MODELS", "json_values", "objects", "python_values", "wire_dicts", "wire_values"]

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from smarter._files import MultipartForm
     from smarter._pagination import AsyncPaginator, Items
     from smarter._request import Request, Service
-    from smarter._streaming import AsyncStream, StreamKind
+    from smarter._stream_kind import StreamKind
+    from smarter._streaming import AsyncStream
 
 __all__ = [
     "BOOL",

@@ -7,7 +7,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from smarter._converter import structurer
-from smarter._streaming import AsyncStream, InStreamError, StreamKind
+from smarter._stream_kind import InStreamError, StreamKind
+from smarter._streaming import AsyncStream
 from smarter.resources._base import (
     INT,
     NUMBER,

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from smarter._converter import structurer
 from smarter._exceptions import APIResponseValidationError
 from smarter._fastpath import loads_json
-from smarter._streaming import AsyncStream, InStreamError, StreamKind
+from smarter._stream_kind import InStreamError, StreamKind
+from smarter._streaming import AsyncStream
 from smarter.resources._base import (
     BOOL,
     INT,

@@ -85,7 +85,7 @@ class BaseModel:
         A field sent as null counts as present; a field that was not sent does not. For an
         object built in Python: the fields whose value differs from the field's default.
         """
-        from smarter._converter import fields_set
+        from smarter._wire import fields_set
 
         return fields_set(self)
 
@@ -107,7 +107,7 @@ class BaseModel:
             if not name.startswith("__"):
                 wire = self._wire
                 if wire is not None and name in wire:
-                    from smarter._converter import known_wire_keys
+                    from smarter._wire import known_wire_keys
 
                     if name not in known_wire_keys(type(self)):
                         return wire[name]

@@ -1,0 +1,83 @@
+"""How a stream's events become chunks (:class:`StreamKind`), and what a stream reads from.
+
+A resource that streams gives its stream a :class:`StreamKind`: it turns one event's data
+into a typed chunk, says which event is the last, and raises :class:`InStreamError` for an
+error event. The stream reads a :class:`StreamBody` that an :data:`Opener` (the pipeline)
+hands it, and never sees the transport.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from smarter._exceptions import APIError, APIResponseValidationError
+from smarter._fastpath import loads_json
+
+if TYPE_CHECKING:
+    from smarter._response import HTTPResponse
+
+__all__ = ["InStreamError", "Opener", "StreamBody", "StreamKind"]
+
+T = TypeVar("T")
+
+
+class StreamBody(Protocol):
+    """What a stream reads from: the body of one response (the transport's StreamResponse)."""
+
+    head: HTTPResponse
+
+    async def read_chunk(self) -> bytes:
+        """The next bytes of the body; ``b""`` at its end."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+#: Opens the stream's request (again): ``open(last_event_id, after)`` where *after* is the
+#: failure that ended the previous body, judged and waited for by the retry policy first.
+Opener = Callable[[str | None, APIError | None], Awaitable[StreamBody]]
+
+
+class InStreamError(Exception):
+    """Raised by a :class:`StreamKind` for an error event; the stream gives it its class."""
+
+    def __init__(self, message: str, status: int | None, body: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.body = body
+
+
+class StreamKind(abc.ABC, Generic[T]):
+    """What the events of one kind of stream mean: chunks, keep-alives, the end, errors."""
+
+    @abc.abstractmethod
+    def decode(self, data: str, event: str, response: HTTPResponse) -> tuple[T | None, bool]:
+        """The chunk an event carries (None for a keep-alive) and whether it is the last.
+
+        Args:
+            data: The event's data.
+            event: The event's type (``"message"`` when it had no ``event:`` line).
+            response: The response the stream is reading.
+
+        Raises:
+            InStreamError: the event reports an error.
+            APIResponseValidationError: the event does not fit.
+        """
+
+    @classmethod
+    def json(cls, data: str, response: HTTPResponse) -> Any:
+        """The event's data as JSON, or an error naming what arrived instead."""
+        try:
+            return loads_json(data)
+        except ValueError as exc:
+            raise cls.not_json(data, response) from exc
+
+    @staticmethod
+    def not_json(data: str, response: HTTPResponse) -> APIResponseValidationError:
+        """The error of an event whose data is not JSON."""
+        return APIResponseValidationError(
+            f"A stream event is not valid JSON: {data[:200]!r}", body=data, response=response
+        )
