@@ -105,6 +105,20 @@ def dispatch(contenders: dict[str, Callable[[argparse.Namespace], dict[str, Any]
     return run
 
 
+def smarter_options(base_url: str) -> dict[str, str]:
+    """The arguments that point a ``smarter`` client's three services at the benchmark server.
+
+    The server answers every route under ``/api/v1/``: the platform's, LLM Engine's (whose
+    root is then ``/api/``, as ``v1/llm/...`` is joined to it) and the OpenAI-compatible ones.
+    """
+    return {
+        "base_url": base_url,
+        "api_key": API_KEY,
+        "llm_engine_url": base_url.removesuffix("v1/"),
+        "openai_base_url": base_url,
+    }
+
+
 def llmengine_completion(base_url: str) -> Any:
     """The LLM Engine client's ``Completion`` class, pointed at the benchmark server.
 

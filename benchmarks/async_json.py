@@ -34,6 +34,7 @@ from benchmarks._common import (
     completion_body,
     dispatch,
     parser,
+    smarter_options,
 )
 
 Call = Callable[[], Awaitable[Any]]
@@ -64,7 +65,7 @@ async def _drive(call: Call, args: argparse.Namespace) -> dict[str, Any]:
 async def _smarter(args: argparse.Namespace, chat: bool, get: bool = False) -> dict[str, Any]:
     import smarter
 
-    async with smarter.AsyncClient(base_url=args.base_url, api_key=API_KEY) as client:
+    async with smarter.AsyncClient(**smarter_options(args.base_url)) as client:
         if get:
 
             async def call() -> Any:

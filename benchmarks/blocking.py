@@ -28,6 +28,7 @@ from benchmarks._common import (
     completion_body,
     dispatch,
     parser,
+    smarter_options,
 )
 
 
@@ -44,7 +45,7 @@ def _drive(call: Callable[[], Any], args: argparse.Namespace) -> dict[str, Any]:
 def _smarter(args: argparse.Namespace) -> dict[str, Any]:
     import smarter
 
-    with smarter.Client(base_url=args.base_url, api_key=API_KEY) as client:
+    with smarter.Client(**smarter_options(args.base_url)) as client:
         create = client.completions.create
         return _drive(lambda: create(model=MODEL, prompt=PROMPT), args)
 

@@ -17,7 +17,15 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from benchmarks._common import API_KEY, MODEL, PROMPT, RAW_HEADERS, Clock, dispatch, parser
+from benchmarks._common import (
+    MODEL,
+    PROMPT,
+    RAW_HEADERS,
+    Clock,
+    dispatch,
+    parser,
+    smarter_options,
+)
 
 # One stream: how many chunks it yielded and whether the last was the finished one.
 Stream = Callable[[], Awaitable[tuple[int, bool]]]
@@ -57,7 +65,7 @@ async def _smarter(args: argparse.Namespace) -> dict[str, Any]:
     import smarter
 
     async with smarter.AsyncClient(
-        base_url=args.base_url, api_key=API_KEY, connection_limit=args.limit
+        **smarter_options(args.base_url), connection_limit=args.limit
     ) as client:
 
         async def stream() -> tuple[int, bool]:

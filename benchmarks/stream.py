@@ -30,6 +30,7 @@ from benchmarks._common import (
     Clock,
     dispatch,
     parser,
+    smarter_options,
 )
 
 
@@ -62,7 +63,7 @@ def _drive(stream: Callable[[int], Iterator[Any]], args: argparse.Namespace) -> 
 async def _smarter(args: argparse.Namespace, chat: bool) -> dict[str, Any]:
     import smarter
 
-    async with smarter.AsyncClient(base_url=args.base_url, api_key=API_KEY) as client:
+    async with smarter.AsyncClient(**smarter_options(args.base_url)) as client:
         if chat:
 
             async def stream(n: int) -> AsyncIterator[Any]:
@@ -90,7 +91,7 @@ async def _smarter(args: argparse.Namespace, chat: bool) -> dict[str, Any]:
 def _smarter_sync(args: argparse.Namespace) -> dict[str, Any]:
     import smarter
 
-    with smarter.Client(base_url=args.base_url, api_key=API_KEY) as client:
+    with smarter.Client(**smarter_options(args.base_url)) as client:
 
         def stream(n: int) -> Iterator[Any]:
             with client.completions.stream(model=MODEL, prompt=PROMPT, max_new_tokens=n) as s:

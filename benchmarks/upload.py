@@ -21,7 +21,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import API_KEY, Clock, dispatch, parser
+from benchmarks._common import API_KEY, Clock, dispatch, parser, smarter_options
 
 
 def _status_kb(field: str) -> int:
@@ -92,7 +92,7 @@ def _smarter(args: argparse.Namespace) -> dict[str, Any]:
     import smarter
 
     async def main() -> dict[str, Any]:
-        async with smarter.AsyncClient(base_url=args.base_url, api_key=API_KEY) as client:
+        async with smarter.AsyncClient(**smarter_options(args.base_url)) as client:
             return await _run_async(
                 lambda p: client.files.create(file=p), _small(args), Path(args.file)
             )
@@ -103,7 +103,7 @@ def _smarter(args: argparse.Namespace) -> dict[str, Any]:
 def _smarter_sync(args: argparse.Namespace) -> dict[str, Any]:
     import smarter
 
-    with smarter.Client(base_url=args.base_url, api_key=API_KEY) as client:
+    with smarter.Client(**smarter_options(args.base_url)) as client:
         client.files.create(file=_small(args))
         big = Path(args.file)
         with _Meter(big.stat().st_size) as meter:

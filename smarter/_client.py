@@ -61,14 +61,27 @@ class AsyncClient:
     """The asynchronous client: one connection pool, many concurrent calls.
 
     Args:
-        api_key: The API key; else ``SMARTER_API_KEY``.
-        base_url: The API root; else ``SMARTER_BASE_URL``, else
+        api_key: The Smarter platform's API key; else ``SMARTER_API_KEY``. Needed only when
+            a platform route is called.
+        base_url: The platform's API root; else ``SMARTER_BASE_URL``, else
             ``https://platform.smarter.sh/api/v1/``. Normalised to end in ``/``.
-        auth_scheme: ``"token"`` (``Authorization: Token <key>``, the Smarter platform),
-            ``"bearer"``, or ``"basic"`` (the key as user name, an LLM Engine gateway).
+        auth_scheme: How the platform key is sent: ``"token"`` (``Authorization: Token
+            <key>``, the Smarter platform), or ``"bearer"`` / ``"basic"`` for a platform
+            behind a gateway.
+        llm_engine_url: The LLM Engine server's root (it serves ``v1/...`` and ``v2/...``);
+            else ``LLM_ENGINE_BASE_PATH``, as the ``llmengine`` client reads it. No default.
+        llm_engine_api_key: The LLM Engine key, sent with HTTP Basic; else
+            ``SCALE_API_KEY``, else *api_key*.
+        openai_base_url: An OpenAI-compatible server (``chat/completions``, ``responses``);
+            else ``SMARTER_OPENAI_BASE_URL``, else the LLM Engine's ``v2/``.
+        openai_api_key: Its key, sent as ``Bearer``; else *api_key*, else (for the LLM
+            Engine's ``v2/``) the LLM Engine key.
         timeout: Seconds, a :class:`smarter.Timeout`, or None for no limit; default 600 s
             for a call and 5 s to connect.
         max_retries: Retries of a failed call (0 turns them off); default 2.
+        retry_creates: Retry calls that create something (an upload, a fine-tuning job, a
+            prompt) after a failure that leaves unsure whether the server acted; default
+            False: no real server deduplicates them (PROTOCOL.md, "Retries").
         default_headers: Headers sent with every request.
         default_query: Query parameters sent with every request.
         proxy: An HTTP proxy URL for every request.
@@ -96,8 +109,13 @@ class AsyncClient:
         api_key: str | None = None,
         base_url: str | yarl.URL | None = None,
         auth_scheme: AuthScheme = "token",
+        llm_engine_url: str | yarl.URL | None = None,
+        llm_engine_api_key: str | None = None,
+        openai_base_url: str | yarl.URL | None = None,
+        openai_api_key: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_creates: bool = False,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         proxy: str | yarl.URL | None = None,
@@ -111,8 +129,13 @@ class AsyncClient:
             api_key=api_key,
             base_url=base_url,
             auth_scheme=auth_scheme,
+            llm_engine_url=llm_engine_url,
+            llm_engine_api_key=llm_engine_api_key,
+            openai_base_url=openai_base_url,
+            openai_api_key=openai_api_key,
             timeout=timeout,
             max_retries=max_retries,
+            retry_creates=retry_creates,
             default_headers=default_headers,
             default_query=default_query,
         )
@@ -140,14 +163,29 @@ class AsyncClient:
     # -- options ---------------------------------------------------------------------------
 
     @property
-    def api_key(self) -> str:
-        """The API key (never shown in a repr, a log line or an error message)."""
+    def api_key(self) -> str | None:
+        """The platform's API key (never shown in a repr, a log line or an error message)."""
         return self._settings.api_key
 
     @property
     def base_url(self) -> yarl.URL:
-        """The API root, ending in ``/``."""
+        """The platform's API root, ending in ``/``."""
         return self._settings.base_url
+
+    @property
+    def llm_engine_url(self) -> yarl.URL | None:
+        """The LLM Engine server's root, ending in ``/`` (None: not configured)."""
+        return self._settings.llm_engine_url
+
+    @property
+    def openai_base_url(self) -> yarl.URL | None:
+        """The OpenAI-compatible server's root, ending in ``/`` (None: the LLM Engine's v2/)."""
+        return self._settings.openai_base_url
+
+    @property
+    def retry_creates(self) -> bool:
+        """Whether calls that create something are retried after an ambiguous failure."""
+        return self._settings.retry_creates
 
     @property
     def auth_scheme(self) -> AuthScheme:
@@ -180,8 +218,13 @@ class AsyncClient:
         api_key: str | None = None,
         base_url: str | yarl.URL | None = None,
         auth_scheme: AuthScheme | None = None,
+        llm_engine_url: str | yarl.URL | None = None,
+        llm_engine_api_key: str | None = None,
+        openai_base_url: str | yarl.URL | None = None,
+        openai_api_key: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_creates: bool | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
     ) -> AsyncClient:
@@ -198,8 +241,13 @@ class AsyncClient:
             api_key=api_key,
             base_url=base_url,
             auth_scheme=auth_scheme,
+            llm_engine_url=llm_engine_url,
+            llm_engine_api_key=llm_engine_api_key,
+            openai_base_url=openai_base_url,
+            openai_api_key=openai_api_key,
             timeout=timeout,
             max_retries=max_retries,
+            retry_creates=retry_creates,
             default_headers=default_headers,
             default_query=default_query,
         )

@@ -24,7 +24,6 @@ response never hold the API key, whatever the server echoed.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, overload
 
 from smarter._response import HTTPResponse
@@ -48,13 +47,8 @@ __all__ = [
     "UnprocessableEntityError",
     "RateLimitError",
     "InternalServerError",
-    "error_message",
-    "make_status_error",
-    "status_error_class",
+    "may_have_acted",
 ]
-
-#: How much of an unrecognised error body ends up in the message.
-_TEXT_LIMIT = 500
 
 
 class SmarterError(Exception):
@@ -101,7 +95,12 @@ class APIError(SmarterError):
 
 
 class APIConnectionError(APIError):
-    """The server could not be reached, or the connection broke before the answer was whole."""
+    """The server could not be reached, or the connection broke before the answer was whole.
+
+    Attributes:
+        sent: Whether the request may have reached the server (False: the connection was
+            never made, so the server cannot have acted).
+    """
 
     def __init__(
         self,
@@ -110,10 +109,14 @@ class APIConnectionError(APIError):
         request: Request | None = None,
         request_id: str | None = None,
         retryable: bool = True,
+        sent: bool = True,
     ) -> None:
+        if sent and request is not None and request.creates is not None:
+            message = f"{message} {may_have_acted(request)}"
         super().__init__(message, request=request, request_id=request_id)
         # A bad certificate or an invalid URL will not heal on a retry.
         self._retryable = retryable
+        self.sent = sent
 
 
 class APITimeoutError(APIConnectionError):
@@ -125,8 +128,9 @@ class APITimeoutError(APIConnectionError):
         *,
         request: Request | None = None,
         request_id: str | None = None,
+        sent: bool = True,
     ) -> None:
-        super().__init__(message, request=request, request_id=request_id)
+        super().__init__(message, request=request, request_id=request_id, sent=sent)
 
 
 class IncompleteStreamError(APIConnectionError):
@@ -139,7 +143,9 @@ class IncompleteStreamError(APIConnectionError):
         request: Request | None = None,
         request_id: str | None = None,
     ) -> None:
-        super().__init__(message, request=request, request_id=request_id, retryable=False)
+        super().__init__(
+            message, request=request, request_id=request_id, retryable=False, sent=False
+        )
 
 
 class APIResponseValidationError(APIError):
@@ -192,12 +198,25 @@ class APIStatusError(APIError):
         )
         self.response = _redacted(response)
         self.status_code = status_code if status_code is not None else response.status_code
+        # Set when the answer says retrying cannot help (a missing object answered with 503).
+        self._permanent = False
+        # Set when the server has no such route or kind (another generation of the API), as
+        # opposed to no such object.
+        self._unknown_route = False
 
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}({self.message!r}, status_code={self.status_code}, "
             f"request_id={self.request_id!r})"
         )
+
+
+def may_have_acted(request: Request) -> str:
+    """What an error of a call that creates something adds: the server may have acted."""
+    return (
+        f"The server may have acted on {request.label} before this failure: check "
+        f"{request.creates} before you send it again (retry_creates=True retries such calls)."
+    )
 
 
 @overload
@@ -253,76 +272,3 @@ class RateLimitError(APIStatusError):
 
 class InternalServerError(APIStatusError):
     """500 and above: the server failed (retried)."""
-
-
-_BY_STATUS: dict[int, type[APIStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
-
-
-def status_error_class(status: int) -> type[APIStatusError]:
-    """The exception class of an HTTP status of 400 or more."""
-    if status >= 500:
-        return InternalServerError
-    return _BY_STATUS.get(status, APIStatusError)
-
-
-def _detail_message(detail: object) -> str | None:
-    if isinstance(detail, str):
-        return detail
-    if isinstance(detail, list):
-        msgs = [item["msg"] for item in detail if isinstance(item, dict) and "msg" in item]
-        if msgs and all(isinstance(m, str) for m in msgs):
-            return "; ".join(msgs)
-    return None
-
-
-def _known_message(body: object) -> str | None:
-    """The message of a body in one of the shapes of PROTOCOL.md, else None."""
-    if not isinstance(body, dict):
-        return None
-    error = body.get("error")
-    if isinstance(error, dict):
-        for key in ("description", "message"):
-            value = error.get(key)
-            if isinstance(value, str):
-                return value
-    elif isinstance(error, str):
-        return error
-    detail = _detail_message(body.get("detail"))
-    if detail is not None:
-        return detail
-    message = body.get("message")
-    return message if isinstance(message, str) else None
-
-
-def error_message(status: int, content: bytes) -> tuple[str, object | None]:
-    """The message and decoded body of an error response.
-
-    Returns:
-        ``(message, body)``: the body is the parsed JSON when it is JSON, else its text (or
-        None when empty).
-    """
-    text = content.decode("utf-8", errors="replace")
-    try:
-        body: object = json.loads(text)
-    except ValueError:
-        body = text or None
-    message = _known_message(body)
-    if message is None:
-        snippet = text.strip()[:_TEXT_LIMIT]
-        message = f"Error code: {status} - {snippet}" if snippet else f"Error code: {status}"
-    return message, body
-
-
-def make_status_error(response: HTTPResponse) -> APIStatusError:
-    """The exception of an error response, with its message extracted from the body."""
-    message, body = error_message(response.status_code, response.content)
-    cls = status_error_class(response.status_code)
-    return cls(message, response=response, body=body)

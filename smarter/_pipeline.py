@@ -23,7 +23,6 @@ from smarter._exceptions import (
     APIResponseValidationError,
     APIStatusError,
     SmarterError,
-    make_status_error,
 )
 from smarter._fastpath import loads_json
 from smarter._lifetime import ClientState
@@ -42,6 +41,7 @@ from smarter._request import (
 )
 from smarter._response import HTTPResponse
 from smarter._retry import run_with_retries
+from smarter._status import make_status_error
 from smarter._stream_kind import StreamKind
 from smarter._streaming import AsyncStream
 from smarter._version import __version__
@@ -93,6 +93,7 @@ class Pipeline:
         self._timeout = settings.timeout
         self._max_retries = settings.max_retries
         self._default_query = settings.default_query
+        self._retry_creates = settings.retry_creates
         # The URL of each (service, path, query) called, reused: aiohttp reads a dozen
         # properties of the URL per request, which yarl computes once per URL object and then
         # caches (benchmarks/async_json.py).
@@ -145,6 +146,7 @@ class Pipeline:
         json: Mapping[str, object] | None = None,
         form: MultipartForm | None = None,
         stream: bool = False,
+        creates: str | None = None,
     ) -> Request:
         """The :class:`Request` of one call: everything checked, nothing sent yet.
 
@@ -157,6 +159,8 @@ class Pipeline:
             json: The JSON body, if any; ``extra_body`` is merged over it.
             form: A multipart upload, instead of a JSON body.
             stream: Whether the answer is an event stream.
+            creates: For a call that creates something, how to check whether it did (see
+                :class:`Request`); ignored when ``retry_creates`` is set.
         """
         if self.state is ClientState.CLOSED:
             raise SmarterError(_CLOSED_MESSAGE)
@@ -170,6 +174,10 @@ class Pipeline:
             extra_headers = options.get("extra_headers")
             extra_query = options.get("extra_query")
             extra_body = options.get("extra_body")
+            if options.get("retry_creates"):
+                creates = None
+        if self._retry_creates:
+            creates = None
         route = self._routes.get(service) or self._route(service)
         headers = route.headers.copy()
         request_id, idempotency_key = new_ids(method)
@@ -204,6 +212,7 @@ class Pipeline:
             max_retries,
             stream,
             route.secrets,
+            creates,
         )
 
     # -- attempting ----------------------------------------------------------------------

@@ -66,6 +66,9 @@ class RequestOptions(TypedDict, total=False):
     """More query parameters for this call."""
     extra_body: Mapping[str, object] | None
     """More fields for the JSON body (or form fields of an upload) of this call."""
+    retry_creates: bool
+    """Retry this call even if it creates something and a failure left unsure whether the
+    server acted (see ``retry_creates`` of the client)."""
 
 
 OPTION_NAMES: Final = frozenset(RequestOptions.__annotations__)
@@ -163,6 +166,9 @@ class Request:
         service: ``"platform"``, ``"llm_engine"`` or ``"openai"``.
         stream: Whether the answer is an event stream.
         max_retries: The retries this call may take.
+        creates: For a call that creates something and may not be repeated where the server
+            may have acted: how to check whether it did (``"client.files.list()"``); else
+            None.
 
     .. versionadded:: 0.3.0
     """
@@ -171,6 +177,7 @@ class Request:
     # (benchmarks/async_json.py).
     __slots__ = (
         "body",
+        "creates",
         "headers",
         "max_retries",
         "method",
@@ -196,6 +203,7 @@ class Request:
         max_retries: int,
         stream: bool = False,
         secrets: tuple[str, ...] = (),
+        creates: str | None = None,
     ) -> None:
         self.method = method
         self.url = url
@@ -208,6 +216,7 @@ class Request:
         self.max_retries = max_retries
         self.stream = stream
         self.secrets = secrets
+        self.creates = creates
 
     @property
     def label(self) -> str:

@@ -45,6 +45,7 @@ MAX_RETRY_AFTER: Final = 120.0
 _INITIAL_DELAY: Final = 0.5
 _MAX_DELAY: Final = 8.0
 _RETRY_STATUSES: Final = frozenset({408, 409, 429})
+_CREATE_RETRY_STATUSES: Final = frozenset({408, 429})
 
 
 class _TestMode:
@@ -125,20 +126,29 @@ def _hint(exc: BaseException) -> float | None:
 
 
 def should_retry(exc: BaseException) -> bool:
-    """Whether a failed attempt may be tried again (attempts left aside)."""
-    if isinstance(exc, APIStatusError):
-        hint = _hint(exc)
-        if hint is not None and hint > MAX_RETRY_AFTER:
-            return False
-        flag = exc.response.headers.get("x-should-retry")
-        if flag == "true":
-            return True
-        if flag == "false":
-            return False
-        return exc.status_code in _RETRY_STATUSES or exc.status_code >= 500
+    """Whether a failed attempt may be tried again (attempts left aside).
+
+    A call that creates something (``request.creates``) is tried again only when the failure
+    proves the server did not act: the connection was never made, a 429, a 408 (the server
+    did not read the whole request, RFC 9110 section 15.5.9), or ``x-should-retry: true``.
+    The real servers replay no ``Idempotency-Key`` (PROTOCOL.md, "Retries"), so any other
+    failure may hide a created object, and a retry would make a second one.
+    """
+    request = exc.request if isinstance(exc, APIError) else None
+    creates = request is not None and request.creates is not None
     if isinstance(exc, APIConnectionError):
-        return exc._retryable
-    return False
+        return exc._retryable and not (creates and exc.sent)
+    if not isinstance(exc, APIStatusError):
+        return False
+    hint = _hint(exc)
+    flag = exc.response.headers.get("x-should-retry")
+    if (hint is not None and hint > MAX_RETRY_AFTER) or flag == "false" or exc._permanent:
+        return False
+    if flag == "true":
+        return True
+    if creates:
+        return exc.status_code in _CREATE_RETRY_STATUSES
+    return exc.status_code in _RETRY_STATUSES or exc.status_code >= 500
 
 
 def retry_delay(exc: BaseException, retries_taken: int) -> float:

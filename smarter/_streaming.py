@@ -4,8 +4,9 @@ A stream is handed an ``open`` callable by the pipeline, which sends (or resends
 under the retry policy; it never sees the transport. It opens on first use (``async for`` or
 ``async with``); until its first chunk has been handed to the caller a failure is retried
 like that of any call, and after that a broken stream is resumed with ``Last-Event-ID`` when
-its events carry ids (PROTOCOL.md, "Stream resume"). Keep-alives are never yielded. A stream
-that ends before its final event and cannot be resumed raises
+its events carry ids (PROTOCOL.md, "Stream resume"). Keep-alives are never yielded. A body
+that ends cleanly after an event ends the stream, final event or not; one that breaks off
+(a reset connection, an incomplete chunked body, a read timeout) and cannot be resumed raises
 :class:`~smarter.IncompleteStreamError`: never a silently short answer.
 
 Its lifetime is one :class:`StreamState`; the connection is released at once on the final
@@ -27,10 +28,10 @@ from smarter._exceptions import (
     APIResponseValidationError,
     APITimeoutError,
     IncompleteStreamError,
-    status_error_class,
 )
 from smarter._lifetime import running_on
 from smarter._sse import ServerSentEvent, SSEDecoder
+from smarter._status import status_error_class
 from smarter._stream_kind import InStreamError, Opener, StreamBody, StreamKind
 
 if TYPE_CHECKING:
@@ -354,13 +355,20 @@ class AsyncStream(Generic[T]):
             if self._state is StreamState.CLOSED:
                 return
             if not data:
-                self._decoder.close()
-                await self._recover(
-                    APIConnectionError(
-                        "The stream ended before its final event.", request=self._request
+                if self._decoder.close():
+                    # The body ended inside an event: that event is cut short.
+                    await self._recover(
+                        APIConnectionError(
+                            "The stream ended in the middle of an event.", request=self._request
+                        )
                     )
-                )
-                continue
+                    continue
+                # The body ended cleanly after its last event: the server finished, even
+                # without a final event (LLM Engine's TensorRT-LLM streams never set
+                # `finished`, its v2 chat streams send no [DONE]: PROTOCOL.md, "How a stream
+                # ends"). What is queued is delivered, then the stream ends.
+                self._state = StreamState.FINISHED
+                return
             events = self._decoder.feed(data)
             if events:
                 # The id in effect at the last event read: a resume continues after it (the

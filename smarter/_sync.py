@@ -105,8 +105,13 @@ class Client:
         api_key: str | None = None,
         base_url: str | yarl.URL | None = None,
         auth_scheme: AuthScheme = "token",
+        llm_engine_url: str | yarl.URL | None = None,
+        llm_engine_api_key: str | None = None,
+        openai_base_url: str | yarl.URL | None = None,
+        openai_api_key: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_creates: bool = False,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         proxy: str | yarl.URL | None = None,
@@ -118,8 +123,13 @@ class Client:
             api_key=api_key,
             base_url=base_url,
             auth_scheme=auth_scheme,
+            llm_engine_url=llm_engine_url,
+            llm_engine_api_key=llm_engine_api_key,
+            openai_base_url=openai_base_url,
+            openai_api_key=openai_api_key,
             timeout=timeout,
             max_retries=max_retries,
+            retry_creates=retry_creates,
             default_headers=default_headers,
             default_query=default_query,
             proxy=proxy,
@@ -134,8 +144,11 @@ class Client:
 
     # -- options ---------------------------------------------------------------------------
 
-    api_key: _mirror[str] = _mirror()
+    api_key: _mirror[str | None] = _mirror()
     base_url: _mirror[yarl.URL] = _mirror()
+    llm_engine_url: _mirror[yarl.URL | None] = _mirror()
+    openai_base_url: _mirror[yarl.URL | None] = _mirror()
+    retry_creates: _mirror[bool] = _mirror()
     auth_scheme: _mirror[AuthScheme] = _mirror()
     timeout: _mirror[Timeout] = _mirror()
     max_retries: _mirror[int] = _mirror()
@@ -150,8 +163,13 @@ class Client:
         api_key: str | None = None,
         base_url: str | yarl.URL | None = None,
         auth_scheme: AuthScheme | None = None,
+        llm_engine_url: str | yarl.URL | None = None,
+        llm_engine_api_key: str | None = None,
+        openai_base_url: str | yarl.URL | None = None,
+        openai_api_key: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_creates: bool | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
     ) -> Client:
@@ -161,8 +179,13 @@ class Client:
             api_key=api_key,
             base_url=base_url,
             auth_scheme=auth_scheme,
+            llm_engine_url=llm_engine_url,
+            llm_engine_api_key=llm_engine_api_key,
+            openai_base_url=openai_base_url,
+            openai_api_key=openai_api_key,
             timeout=timeout,
             max_retries=max_retries,
+            retry_creates=retry_creates,
             default_headers=default_headers,
             default_query=default_query,
         )

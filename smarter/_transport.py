@@ -70,6 +70,9 @@ class _Aiohttp:
 def _translate(exc: BaseException, request: Request) -> APIConnectionError:  # noqa: PLR0911 (a table)
     """The ``smarter`` error of a transport failure (the caller chains the original)."""
     aio = _Aiohttp.load()
+    if isinstance(exc, aio.ConnectionTimeoutError):
+        # No connection within the connect timeout: the request was never sent.
+        return APITimeoutError("Timed out connecting to the server.", request=request, sent=False)
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return APITimeoutError(request=request)
     from smarter._files import ChangedSizeError  # loaded with the first upload already
@@ -82,14 +85,19 @@ def _translate(exc: BaseException, request: Request) -> APIConnectionError:  # n
             f"TLS certificate verification failed: {exc.certificate_error}",
             request=request,
             retryable=False,
+            sent=False,
         )
     if isinstance(exc, aio.ClientSSLError):
-        return APIConnectionError(f"TLS error: {exc}", request=request, retryable=False)
+        return APIConnectionError(f"TLS error: {exc}", request=request, retryable=False, sent=False)
     if isinstance(exc, aio.InvalidURL):
-        return APIConnectionError(f"Invalid URL: {exc.url}", request=request, retryable=False)
+        return APIConnectionError(
+            f"Invalid URL: {exc.url}", request=request, retryable=False, sent=False
+        )
     if isinstance(exc, aio.ClientConnectorError):
         return APIConnectionError(
-            f"Could not connect to {exc.host}:{exc.port}: {exc.strerror or exc}", request=request
+            f"Could not connect to {exc.host}:{exc.port}: {exc.strerror or exc}",
+            request=request,
+            sent=False,
         )
     if isinstance(exc, aio.ClientPayloadError):
         return APIConnectionError(

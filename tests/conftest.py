@@ -32,8 +32,15 @@ def _no_retry_sleep() -> Iterator[None]:
 
 @pytest.fixture
 def server() -> Iterator[ReferenceServer]:
-    """A reference server in its own thread, fresh for each test."""
+    """A reference server of the default profile (like the real servers), fresh per test."""
     with ReferenceServer.in_thread(job_step=0.05) as server:
+        yield server
+
+
+@pytest.fixture
+def extended_server() -> Iterator[ReferenceServer]:
+    """A reference server of the ``extended`` profile: ids, idempotency, paging, per test."""
+    with ReferenceServer.in_thread(job_step=0.05, profile="extended") as server:
         yield server
 
 
@@ -43,8 +50,8 @@ async def make_client(server: ReferenceServer) -> AsyncIterator[Callable[..., An
     made: list[AnyClient] = []
 
     def make(kind: str = "async", **options: Any) -> AnyClient:
-        options.setdefault("base_url", server.url)
-        options.setdefault("api_key", server.api_key)
+        for name, value in server.client_kwargs().items():
+            options.setdefault(name, value)
         client: AnyClient = (
             smarter.AsyncClient(**options) if kind == "async" else smarter.Client(**options)
         )
@@ -69,6 +76,35 @@ def kind(request: pytest.FixtureRequest) -> str:
 def client(kind: str, make_client: Callable[..., AnyClient]) -> AnyClient:
     """A client of the parametrised kind, bound to the server."""
     return make_client(kind)
+
+
+@pytest.fixture
+async def make_extended_client(
+    extended_server: ReferenceServer,
+) -> AsyncIterator[Callable[..., AnyClient]]:
+    """Make clients of either kind bound to the ``extended`` server; closed after the test."""
+    made: list[AnyClient] = []
+
+    def make(kind: str = "async", **options: Any) -> AnyClient:
+        options = {**extended_server.client_kwargs(), **options}
+        client: AnyClient = (
+            smarter.AsyncClient(**options) if kind == "async" else smarter.Client(**options)
+        )
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        if isinstance(client, smarter.Client):
+            client.close()
+        else:
+            await client.aclose()
+
+
+@pytest.fixture
+def extended_client(kind: str, make_extended_client: Callable[..., AnyClient]) -> AnyClient:
+    """A client of the parametrised kind, bound to the ``extended`` server."""
+    return make_extended_client(kind)
 
 
 # -- resource discipline: nothing a test opened may outlive the session ---------------------

@@ -27,7 +27,7 @@ async def collect(iterable: Any) -> list[Any]:
 @contextlib.asynccontextmanager
 async def bound_client(kind: str, server: Any, **options: Any) -> AsyncIterator[Any]:
     """A client of *kind* ("async" or "sync") bound to *server*, closed on the way out."""
-    options = {"base_url": server.url, "api_key": server.api_key, **options}
+    options = {**server.client_kwargs(), **options}
     if kind == "async":
         async with smarter.AsyncClient(**options) as client:
             yield client

@@ -6,7 +6,7 @@ import hashlib
 import io
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -193,11 +193,12 @@ class TestRetries:
     ) -> None:
         """A retry waits for the read the broken attempt left running before it rewinds."""
         data = os.urandom(2 * 256 * 1024 + 123)  # three reads of 0.3 s each
-        server.inject("POST", "files", Fault(delay=0.45, drop="before"))  # during the second
+        server.inject("POST", "v1/files", Fault(delay=0.45, drop="before"))  # during the second
+        retrying = client.with_options(retry_creates=True)
 
-        created = await run(client.files.create(file=("data.bin", _SlowFile(data, 0.3))))
+        created = await run(retrying.files.create(file=("data.bin", _SlowFile(data, 0.3))))
 
-        assert (len(server.requests_to("POST", "files")), stored(server, created.id)[2]) == (
+        assert (len(server.requests_to("POST", "v1/files")), stored(server, created.id)[2]) == (
             2,
             data,
         )
@@ -206,12 +207,12 @@ class TestRetries:
         self, client: AnyClient, server: ReferenceServer, pipe: io.BufferedReader
     ) -> None:
         """A 503 on a non-seekable upload is raised at once: the server saw one attempt."""
-        server.inject("POST", "files", Fault.error(503))
+        server.inject("POST", "v1/files", Fault.error(503))
 
         with pytest.raises(smarter.InternalServerError) as caught:
             await run(client.files.create(file=pipe))
 
-        assert (caught.value.status_code, len(server.requests_to("POST", "files"))) == (503, 1)
+        assert (caught.value.status_code, len(server.requests_to("POST", "v1/files"))) == (503, 1)
         assert server.state.files == {}
 
     async def test_seekable_file_is_rewound(
@@ -220,27 +221,46 @@ class TestRetries:
         """A retried file object is sent again from where it started: the same bytes twice."""
         handle = io.BytesIO(b"head" + DATA)
         handle.seek(4)
-        server.inject("POST", "files", Fault.error(503))
+        server.inject("POST", "v1/files", Fault.error(429))
 
         created = await run(client.files.create(file=handle))
 
-        sizes = [request.body_size for request in server.requests_to("POST", "files")]
+        sizes = [request.body_size for request in server.requests_to("POST", "v1/files")]
         assert (len(sizes), sizes[0] == sizes[1]) == (2, True)
         assert stored(server, created.id)[2] == DATA
 
-    async def test_dropped_after_acting_is_stored_once(
+    async def test_dropped_after_acting_is_not_retried(
         self, client: AnyClient, server: ReferenceServer, csv_path: Path
     ) -> None:
-        """A connection dropped after the server stored the file is retried without a copy."""
-        server.inject("POST", "files", Fault.drop_after())
+        """Dropped after the server stored the file: not sent again, the error says look first."""
+        server.inject("POST", "v1/files", Fault.drop_after())
+
+        with csv_path.open("rb") as handle, pytest.raises(smarter.APIConnectionError) as caught:
+            await run(client.files.create(file=handle))
+
+        assert len(server.requests_to("POST", "v1/files")) == 1
+        assert len(server.state.files) == 1
+        assert "check files.list() before you send it again" in str(caught.value)
+
+    async def test_dropped_after_acting_is_stored_once_with_idempotency(
+        self,
+        make_extended_client: Callable[..., AnyClient],
+        extended_server: ReferenceServer,
+        kind: str,
+        csv_path: Path,
+    ) -> None:
+        """With retry_creates against a server that replays Idempotency-Key: no copy."""
+        server = extended_server
+        client = make_extended_client(kind, retry_creates=True)
+        server.inject("POST", "v1/files", Fault.drop_after())
 
         with csv_path.open("rb") as handle:
             created = await run(client.files.create(file=handle))
 
         keys = {
-            request.headers["Idempotency-Key"] for request in server.requests_to("POST", "files")
+            request.headers["Idempotency-Key"] for request in server.requests_to("POST", "v1/files")
         }
-        assert (len(server.requests_to("POST", "files")), len(keys)) == (2, 1)
+        assert (len(server.requests_to("POST", "v1/files")), len(keys)) == (2, 1)
         assert list(server.state.files) == [created.id]
         assert stored(server, created.id) == ("train.csv", "text/csv", DATA)
 
@@ -251,11 +271,11 @@ class TestRetries:
         path = tmp_path / "big.bin"
         data = os.urandom(300_000)
         path.write_bytes(data)
-        server.inject("POST", "files", Fault.error(502))
+        server.inject("POST", "v1/files", Fault.error(429))
 
         created = await run(client.files.create(file=path))
 
-        sizes = [request.body_size for request in server.requests_to("POST", "files")]
+        sizes = [request.body_size for request in server.requests_to("POST", "v1/files")]
         assert (len(sizes), sizes[0] == sizes[1], sizes[0] > len(data)) == (2, True, True)
         assert stored(server, created.id)[2] == data
 
@@ -327,7 +347,7 @@ class TestMultipartFraming:
         """A path upload of known size is sent with a Content-Length of the whole body."""
         await run(client.files.create(file=csv_path))
 
-        request = server.requests_to("POST", "files")[-1]
+        request = server.requests_to("POST", "v1/files")[-1]
         assert int(request.headers["Content-Length"]) == request.body_size
 
     async def test_extra_body_becomes_form_fields(
@@ -338,7 +358,7 @@ class TestMultipartFraming:
 
         # The boundary is random but always as long: the same fields make the same size.
         form = MultipartForm.build({"purpose": "fine-tune", "note": "x"}, "file", to_upload(DATA))
-        assert server.requests_to("POST", "files")[-1].body_size == form.size
+        assert server.requests_to("POST", "v1/files")[-1].body_size == form.size
 
 
 class TestSizes:
@@ -384,11 +404,11 @@ class TestSizes:
                 grow.write(extra)
         form = MultipartForm.build({"purpose": "fine-tune"}, "file", upload)
 
-        async with smarter.AsyncClient(base_url=server.url, api_key=server.api_key) as client:
+        async with smarter.AsyncClient(**server.client_kwargs()) as client:
             pipeline = client._pipeline
-            request = pipeline.build("POST", "files", {}, service="llm_engine", form=form)
+            request = pipeline.build("POST", "v1/files", {}, service="llm_engine", form=form)
             with pytest.raises(smarter.APIConnectionError, match="changed size"):
                 await pipeline.call(request, dict)
 
         # Not retried: sending it again would fail the same way, after sending it all again.
-        assert (server.state.files, len(server.requests_to("POST", "files"))) == ({}, 1)
+        assert (server.state.files, len(server.requests_to("POST", "v1/files"))) == ({}, 1)

@@ -50,8 +50,8 @@ def _report_figures(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def remote_server() -> Iterator[tuple[str, str]]:
-    """A reference server in its own process: (base URL, API key)."""
+def remote_server() -> Iterator[dict[str, str]]:
+    """A reference server in its own process: the client arguments that point at it."""
     key = "sk-load-" + secrets.token_hex(8)
     process = subprocess.Popen(
         [sys.executable, "-m", "smarter.testing", "--port", "0", "--api-key", key],
@@ -61,10 +61,14 @@ def remote_server() -> Iterator[tuple[str, str]]:
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.search(r"on (http://\S+) ", line)
-        assert match, (line, process.stderr.read() if process.stderr else "")
-        yield match.group(1), key
+        lines = [process.stdout.readline() for _ in range(6)]
+        env = dict(re.findall(r"export (\w+)=(\S+)", "".join(lines)))
+        assert len(env) == 4, (lines, process.stderr.read() if process.stderr else "")
+        yield {
+            "base_url": env["SMARTER_BASE_URL"],
+            "api_key": env["SMARTER_API_KEY"],
+            "llm_engine_url": env["LLM_ENGINE_BASE_PATH"],
+        }
     finally:
         process.terminate()
         _out, err = process.communicate(timeout=30)
@@ -104,13 +108,12 @@ def _record(name: str, calls: int, wall: float, errors: int, extra: str) -> None
     FIGURES[name] = figures
 
 
-async def test_async_client_at_concurrency_500(remote_server: tuple[str, str]) -> None:
+async def test_async_client_at_concurrency_500(remote_server: dict[str, str]) -> None:
     """10,000 calls, 500 at a time, one AsyncClient: no error, never over connection_limit."""
-    url, key = remote_server
     sockets_before = _open_sockets()
     samples: list[tuple[int, int]] = []
     async with smarter.AsyncClient(
-        base_url=url, api_key=key, connection_limit=CONNECTION_LIMIT, timeout=60
+        **remote_server, connection_limit=CONNECTION_LIMIT, timeout=60
     ) as client:
         await client.whoami()  # the session exists before sampling starts
         running = True
@@ -160,13 +163,12 @@ async def test_async_client_at_concurrency_500(remote_server: tuple[str, str]) -
     assert most_sockets <= CONNECTION_LIMIT
 
 
-def test_sync_client_shared_by_32_threads(remote_server: tuple[str, str]) -> None:
+def test_sync_client_shared_by_32_threads(remote_server: dict[str, str]) -> None:
     """5,000 calls from 32 threads sharing one Client: no error, every answer right."""
-    url, key = remote_server
     errors: list[BaseException] = []
     answers: list[str] = []
     lock = threading.Lock()
-    with smarter.Client(base_url=url, api_key=key, timeout=60) as client:
+    with smarter.Client(**remote_server, timeout=60) as client:
         client.whoami()
         barrier = threading.Barrier(SYNC_THREADS)
 

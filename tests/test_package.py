@@ -189,6 +189,7 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter._request": {"smarter._config", "smarter._fastpath", "smarter._files"},
     "smarter._response": {"smarter._request"},
     "smarter._exceptions": {"smarter._request", "smarter._response"},
+    "smarter._status": _VALUES,
     "smarter._fastpath": set(),
     "smarter._lifetime": set(),
     "smarter._wire": set(),
@@ -202,7 +203,13 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter._transport": _VALUES | {"smarter._files", "smarter._lifetime"},
     "smarter._stream_kind": {"smarter._exceptions", "smarter._fastpath", "smarter._response"},
     "smarter._streaming": _VALUES
-    | {"smarter._fastpath", "smarter._lifetime", "smarter._sse", "smarter._stream_kind"},
+    | {
+        "smarter._fastpath",
+        "smarter._lifetime",
+        "smarter._sse",
+        "smarter._status",
+        "smarter._stream_kind",
+    },
     "smarter._converter": {
         "smarter._exceptions",
         "smarter._fastpath",
@@ -221,6 +228,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._pagination",
         "smarter._retry",
         "smarter._settings",
+        "smarter._status",
         "smarter._streaming",
         "smarter._transport",
         "smarter._version",

@@ -1,8 +1,13 @@
-"""Pages of list endpoints: both forms, cursors, reused options, and servers that do not page."""
+"""Pages of list endpoints: both forms, cursors, reused options, and servers that do not page.
+
+No real server pages (LLM Engine's lists answer every item at once): the paging tests run
+against the reference server's ``extended`` profile, and ``TestServerWithoutCursor`` against
+the default one, which answers like the real servers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from helpers import bound_client, collect, run
@@ -13,6 +18,13 @@ from smarter.testing import Fault, ReferenceServer
 from smarter.types import GetFileResponse, ListFilesResponse
 
 AnyClient = smarter.AsyncClient | smarter.Client
+
+
+@pytest.fixture
+def server() -> Iterator[ReferenceServer]:
+    """The ``extended`` profile, whose lists page by ``limit`` and ``after``."""
+    with ReferenceServer.in_thread(profile="extended") as server:
+        yield server
 
 
 async def upload(client: AnyClient, count: int) -> list[str]:
@@ -90,7 +102,7 @@ class TestAsyncForm:
         items = [item async for item in client.files.list(limit=2)]
 
         assert ids(items) == uploaded
-        assert len(server.requests_to("GET", "files")) == 3
+        assert len(server.requests_to("GET", "v1/files")) == 3
 
     async def test_break_fetches_no_more(
         self, make_client: Callable[..., AnyClient], server: ReferenceServer
@@ -104,7 +116,7 @@ class TestAsyncForm:
             break
         after = await client.files.get(uploaded[4])
 
-        assert (first.id, after.id, len(server.requests_to("GET", "files"))) == (
+        assert (first.id, after.id, len(server.requests_to("GET", "v1/files"))) == (
             uploaded[0],
             uploaded[4],
             1,
@@ -152,7 +164,7 @@ class TestSyncForm:
         items = list(client.files.list(limit=2))
 
         assert ids(items) == uploaded
-        assert len(server.requests_to("GET", "files")) == 3
+        assert len(server.requests_to("GET", "v1/files")) == 3
 
     async def test_iter_pages(self, make_client: Callable[..., AnyClient]) -> None:
         """iter_pages() yields this page and every later one."""
@@ -186,7 +198,7 @@ class TestOptionsReused:
             )
         )
 
-        requests = server.requests_to("GET", "files")
+        requests = server.requests_to("GET", "v1/files")
         afters = [request.query.get("after") for request in requests]
         assert [
             (r.headers.get("X-Trace"), r.query.get("tag"), r.query["limit"]) for r in requests
@@ -201,7 +213,7 @@ class TestOptionsReused:
         first = await run(client.files.list(limit=2))
         second = await run(first.get_next_page())
 
-        requests = server.requests_to("GET", "files")
+        requests = server.requests_to("GET", "v1/files")
         assert [request.query.get("after") for request in requests] == [
             None,
             first.next_page_info()["after"],
@@ -219,7 +231,7 @@ class TestOptionsReused:
 
         seen = await collect(await run(client.files.list(limit=2, extra_query={"after": start})))
 
-        afters = [request.query["after"] for request in server.requests_to("GET", "files")[-3:]]
+        afters = [request.query["after"] for request in server.requests_to("GET", "v1/files")[-3:]]
         assert ids(seen) == expected
         assert (len(seen), afters[0], len(set(afters))) == (5, start, 3)
 
@@ -230,7 +242,7 @@ class TestOptionsReused:
         client = make_client(kind, max_retries=0)
         await upload(client, 3)
         first = await run(client.files.list(limit=2, timeout=0.3))
-        server.inject("GET", "files", Fault.slow(1.0))
+        server.inject("GET", "v1/files", Fault.slow(1.0))
 
         with pytest.raises(smarter.APITimeoutError):
             await run(first.get_next_page())
@@ -243,15 +255,15 @@ class TestOptionsReused:
 
         await collect(await run(client.files.list(limit=2)))
 
-        requests = server.requests_to("GET", "files")
+        requests = server.requests_to("GET", "v1/files")
         assert len({request.headers["X-Smarter-RequestId"] for request in requests}) == 2
         assert [request.headers["X-Smarter-Retry-Count"] for request in requests] == ["0", "0"]
 
 
 class TestServerWithoutCursor:
     async def test_one_page(self, kind: str) -> None:
-        """A body without next_cursor is a single, last page holding every item."""
-        with ReferenceServer.in_thread(paginate=False) as server:
+        """The real servers' list (no next_cursor) is a single, last page of every item."""
+        with ReferenceServer.in_thread() as server:
             async with bound_client(kind, server) as client:
                 uploaded = await upload(client, 5)
                 page = await run(client.files.list(limit=2))
@@ -262,7 +274,7 @@ class TestServerWithoutCursor:
                 False,
                 None,
             )
-            assert (ids(items), len(server.requests_to("GET", "files"))) == (uploaded, 1)
+            assert (ids(items), len(server.requests_to("GET", "v1/files"))) == (uploaded, 1)
             assert "next_cursor" not in page.response.model_fields_set
 
 
@@ -273,7 +285,7 @@ class TestCursorLoop:
         """A server that hands out the same cursor twice makes iteration fail, not loop."""
         item = {"id": "file-1", "filename": "f", "size": 1}
         body = {"files": [item], "next_cursor": "again"}
-        server.inject("GET", "files", *[Fault(status=200, body=body)] * 3)
+        server.inject("GET", "v1/files", *[Fault(status=200, body=body)] * 3)
 
         with pytest.raises(smarter.APIError, match="twice"):
             await collect(await run(client.files.list()))
@@ -302,4 +314,4 @@ class TestLimit:
         """1 and 100 are valid page sizes."""
         await run(client.files.list(limit=limit))
 
-        assert server.requests_to("GET", "files")[-1].query["limit"] == str(limit)
+        assert server.requests_to("GET", "v1/files")[-1].query["limit"] == str(limit)

@@ -92,11 +92,8 @@ class TestReadme:
     def test_block_runs(self, block: str, readme_server: ReferenceServer, tmp_path: Path) -> None:
         """Each Python block of the README runs against a reference server."""
         (tmp_path / "input.jsonl").write_text('{"prompt": "Hi", "response": "Hello"}\n')
-        env = {
-            **os.environ,
-            "SMARTER_API_KEY": readme_server.api_key,
-            "SMARTER_BASE_URL": readme_server.url,
-        }
+        # The reader's environment: the platform's key and URL, and an LLM Engine's.
+        env = {**os.environ, **readme_server.client_env()}
         if "def test_" in block:
             (tmp_path / "test_example.py").write_text(block)
             command = [

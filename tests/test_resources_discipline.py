@@ -94,7 +94,7 @@ class TestAsyncCancellation:
         """A task cancelled while it reads a stream closes the stream's connection."""
         client = make_client("async")
         for _ in range(ROUNDS):
-            server.inject("POST", "llm/completions-stream", Fault(slow_body=0.2))
+            server.inject("POST", "v1/llm/completions-stream", Fault(slow_body=0.2))
             got: list[Any] = []
 
             async def read(into: list[Any] = got) -> None:
@@ -118,7 +118,7 @@ class TestAsyncCancellation:
     ) -> None:
         """An upload cancelled while the server is slow stores nothing twice and leaks nothing."""
         client = make_client("async")
-        server.inject("POST", "files", Fault.slow(0.5))
+        server.inject("POST", "v1/files", Fault.slow(0.5))
         task = asyncio.ensure_future(run(client.files.create(file=io.BytesIO(b"x" * 100_000))))
         await _wait_for_requests(server, 1)
         task.cancel()
@@ -156,7 +156,7 @@ class TestBreak:
     ) -> None:
         """`break` while the server still sends: the connection is closed, not pooled."""
         for _ in range(ROUNDS):
-            server.inject("POST", "llm/completions-stream", Fault(slow_body=0.05))
+            server.inject("POST", "v1/llm/completions-stream", Fault(slow_body=0.05))
             stream = _stream(client)
             await _break_after_one(stream, with_block=with_block)
             del stream  # a bare break: released when the stream is dropped
@@ -223,14 +223,14 @@ print("closed", flush=True)
 def test_ctrl_c_returns_the_connection(server: ReferenceServer) -> None:
     """Ctrl-C in a blocking call, three times: each next call works on one connection."""
     rounds = 3
-    server.inject("GET", "llm/model-endpoints/*", *[Fault.slow(0.5)] * rounds)
+    server.inject("GET", "v1/llm/model-endpoints/*", *[Fault.slow(0.5)] * rounds)
     process = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(_CTRL_C_SCRIPT.format(rounds=rounds))],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "URL": server.url, "KEY": server.api_key},
+        env={**os.environ, **server.client_env(), "URL": server.url, "KEY": server.api_key},
     )
     assert process.stdout is not None
     assert process.stdin is not None
@@ -239,7 +239,7 @@ def test_ctrl_c_returns_the_connection(server: ReferenceServer) -> None:
         for round_ in range(rounds):
             assert process.stdout.readline().split() == ["calling", str(round_)]
             deadline = time.monotonic() + 10
-            while len(server.requests_to("GET", "llm/model-endpoints/*")) < round_ + 1:
+            while len(server.requests_to("GET", "v1/llm/model-endpoints/*")) < round_ + 1:
                 assert time.monotonic() < deadline
                 time.sleep(0.005)
             process.send_signal(signal.SIGINT)

@@ -13,11 +13,14 @@ from hypothesis import strategies as st
 
 import smarter
 from smarter import _retry
-from smarter._exceptions import APIConnectionError, make_status_error
+from smarter._exceptions import APIConnectionError
 from smarter._response import HTTPResponse
+from smarter._status import make_status_error
 from smarter.testing import Fault, ReferenceServer
 
 AnyClient = smarter.AsyncClient | smarter.Client
+
+TRAINING_URL = "https://x.test/train.csv"
 
 
 def _status_error(status: int, **headers: str) -> smarter.APIStatusError:
@@ -257,17 +260,71 @@ class TestAgainstTheServer:
 
         assert (who.environment, len(server.requests)) == ("reference", 2)
 
-    async def test_drop_after_the_server_acted_creates_once(
+    @pytest.mark.parametrize(
+        ("status", "attempts"),
+        [(408, 2), (429, 2), (409, 1), (500, 1), (502, 1), (503, 1), (504, 1)],
+    )
+    async def test_a_create_is_retried_only_when_the_server_did_not_act(
+        self, client: AnyClient, server: ReferenceServer, status: int, attempts: int
+    ) -> None:
+        """A create is retried after 408 or 429 only: other failures may hide a created job."""
+        server.inject("POST", "v1/llm/fine-tunes", Fault.error(status))
+
+        try:
+            await run(client.fine_tuning.jobs.create(model="m", training_file=TRAINING_URL))
+            error: smarter.SmarterError | None = None
+        except smarter.SmarterError as exc:
+            error = exc
+
+        assert len(server.requests_to("POST", "v1/llm/fine-tunes")) == attempts
+        assert (error is None) == (attempts == 2)
+        assert (error is not None and "may have acted" in str(error)) == (status >= 500)
+
+    async def test_x_should_retry_true_retries_a_create(
         self, client: AnyClient, server: ReferenceServer
     ) -> None:
-        """A retry after the server acted replays the first answer: one job, not two."""
-        upload = await run(client.files.create(file=b"prompt,response\n"))
-        server.inject("POST", "llm/fine-tunes", Fault.drop_after())
+        """A server that says x-should-retry: true has not acted: the create is retried."""
+        server.inject("POST", "v1/llm/fine-tunes", Fault.error(503, should_retry=True))
 
-        job = await run(client.fine_tuning.jobs.create(model="m", training_file=upload.id))
+        job = await run(client.fine_tuning.jobs.create(model="m", training_file=TRAINING_URL))
 
         assert list(server.state.jobs) == [job.id]
-        assert len(server.requests_to("POST", "llm/fine-tunes")) == 2
+        assert len(server.requests_to("POST", "v1/llm/fine-tunes")) == 2
+
+    async def test_drop_after_the_server_acted_is_not_retried(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """A create dropped after the server acted is not sent again: the error says look."""
+        server.inject("POST", "v1/llm/fine-tunes", Fault.drop_after())
+
+        with pytest.raises(smarter.APIConnectionError) as caught:
+            await run(client.fine_tuning.jobs.create(model="m", training_file=TRAINING_URL))
+
+        assert len(server.state.jobs) == 1
+        assert len(server.requests_to("POST", "v1/llm/fine-tunes")) == 1
+        assert "check fine_tuning.jobs.list() before you send it again" in str(caught.value)
+        assert caught.value.sent is True
+
+    @pytest.mark.parametrize("how", ["client", "call"])
+    async def test_retry_creates_with_idempotency_creates_once(
+        self,
+        kind: str,
+        make_extended_client: Callable[..., AnyClient],
+        extended_server: ReferenceServer,
+        how: str,
+    ) -> None:
+        """retry_creates=True (client or call) against a server that replays: one job."""
+        server = extended_server
+        client = make_extended_client(kind, **({"retry_creates": True} if how == "client" else {}))
+        options: dict[str, bool] = {"retry_creates": True} if how == "call" else {}
+        server.inject("POST", "v1/llm/fine-tunes", Fault.drop_after())
+
+        job = await run(
+            client.fine_tuning.jobs.create(model="m", training_file=TRAINING_URL, **options)
+        )
+
+        assert list(server.state.jobs) == [job.id]
+        assert len(server.requests_to("POST", "v1/llm/fine-tunes")) == 2
 
     async def test_refused_connection(self, kind: str) -> None:
         """Nobody listening: APIConnectionError after the retries, the cause chained."""

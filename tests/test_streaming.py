@@ -24,7 +24,7 @@ AnyClient = smarter.AsyncClient | smarter.Client
 
 MODEL = "example-model"
 PROMPT = "Once upon a time"
-STREAM = "llm/completions-stream"
+STREAM = "v1/llm/completions-stream"
 CHAT = "chat/completions"
 MESSAGES = [{"role": "user", "content": "Tell me about rivers"}]
 
@@ -294,12 +294,12 @@ class TestBigEvent:
 
 
 class TestResume:
-    @pytest.mark.parametrize("abort", [True, False])
     async def test_cut_completion_stream(
-        self, client: AnyClient, server: ReferenceServer, abort: bool
+        self, extended_client: AnyClient, extended_server: ReferenceServer
     ) -> None:
-        """A cut stream is resumed with Last-Event-ID: every chunk once, in order."""
-        server.inject("POST", STREAM, Fault.cut(3, abort=abort))
+        """A broken stream whose events carry ids is resumed: every chunk once, in order."""
+        server, client = extended_server, extended_client
+        server.inject("POST", STREAM, Fault.cut(3))
 
         chunks = await collect(completion_stream(client, 8))
 
@@ -309,33 +309,36 @@ class TestResume:
         assert [request.headers["X-Smarter-Retry-Count"] for request in requests] == ["0", "1"]
         assert len({request.headers["X-Smarter-RequestId"] for request in requests}) == 1
 
-    async def test_cut_chat_stream(self, client: AnyClient, server: ReferenceServer) -> None:
-        """A cut chat stream is resumed too: the content is whole and the id kept."""
-        server.inject("POST", CHAT, Fault.cut(5))
+    async def test_cut_chat_stream(
+        self, extended_client: AnyClient, extended_server: ReferenceServer
+    ) -> None:
+        """A broken chat stream is resumed too: the content is whole and the id kept."""
+        extended_server.inject("POST", CHAT, Fault.cut(5))
 
-        chunks = await collect(chat_stream(client))
+        chunks = await collect(chat_stream(extended_client))
 
-        requests = server.requests_to("POST", CHAT)
+        requests = extended_server.requests_to("POST", CHAT)
         assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks) == chat_text()
         assert (len(chunks), len({chunk.id for chunk in chunks})) == (18, 1)
         assert [request.headers.get("Last-Event-ID") for request in requests] == [None, "4"]
 
-    async def test_two_cuts_within_budget(self, client: AnyClient, server: ReferenceServer) -> None:
-        """Two cuts with max_retries=2 are both resumed."""
-        server.inject("POST", STREAM, Fault.cut(2), Fault.cut(2))
+    async def test_two_cuts_within_budget(
+        self, extended_client: AnyClient, extended_server: ReferenceServer
+    ) -> None:
+        """Two breaks with max_retries=2 are both resumed."""
+        extended_server.inject("POST", STREAM, Fault.cut(2), Fault.cut(2))
 
-        chunks = await collect(completion_stream(client, 8))
+        chunks = await collect(completion_stream(extended_client, 8))
 
-        requests = server.requests_to("POST", STREAM)
+        requests = extended_server.requests_to("POST", STREAM)
         assert texts(chunks) == expected_tokens(8)
         assert [request.headers.get("Last-Event-ID") for request in requests] == [None, "1", "3"]
 
-    @pytest.mark.parametrize("abort", [True, False])
     async def test_cut_without_ids_is_incomplete(
-        self, client: AnyClient, server: ReferenceServer, abort: bool
+        self, client: AnyClient, server: ReferenceServer
     ) -> None:
-        """A stream without ids cannot resume: IncompleteStreamError after what arrived."""
-        server.inject("POST", STREAM, Fault.cut(3, abort=abort, ids=False))
+        """A broken stream without ids (the real servers') cannot resume: IncompleteStreamError."""
+        server.inject("POST", STREAM, Fault.cut(3))
 
         chunks, error = await chunks_until_error(completion_stream(client, 8))
 
@@ -343,46 +346,75 @@ class TestResume:
         assert type(error) is smarter.IncompleteStreamError
         assert len(server.requests_to("POST", STREAM)) == 1
 
-    async def test_chat_without_done_is_incomplete(
-        self, client: AnyClient, server: ReferenceServer
+    @pytest.mark.parametrize("profile", ["smarter", "extended"])
+    async def test_clean_end_is_complete(
+        self, kind: str, profile: str, server: ReferenceServer, extended_server: ReferenceServer
     ) -> None:
-        """A chat stream that ends cleanly without [DONE] and without ids is incomplete."""
-        server.inject("POST", CHAT, Fault.cut(4, abort=False, ids=False))
+        """A body that ends cleanly after an event ends the stream, final event or not.
 
-        chunks, error = await chunks_until_error(chat_stream(client))
+        LLM Engine's TensorRT-LLM streams never set `finished`
+        (scaleapi/llm-engine@a8236961:model-engine/model_engine_server/domain/use_cases/
+        llm_model_endpoint_use_cases.py): the server finished, so nothing is resumed.
+        """
+        target = server if profile == "smarter" else extended_server
+        target.inject("POST", STREAM, Fault.cut(3, abort=False))
 
-        assert (len(chunks), type(error)) == (4, smarter.IncompleteStreamError)
+        async with bound_client(kind, target) as client:
+            chunks = await collect(completion_stream(client, 8))
+
+        assert texts(chunks) == expected_tokens(3)
+        assert [chunk.output.finished for chunk in chunks] == [False] * 3
+        assert len(target.requests_to("POST", STREAM)) == 1
+
+    async def test_engine_chat_without_done_is_complete(
+        self, kind: str, server: ReferenceServer
+    ) -> None:
+        """The LLM Engine's v2 chat stream sends no [DONE]: its clean end completes it.
+
+        scaleapi/llm-engine@a8236961:model-engine/model_engine_server/api/v2/chat_completion.py
+        """
+        options = {"openai_base_url": server.llm_engine_url + "v2/"}
+        async with bound_client(kind, server, **options) as client:
+            chunks = await collect(chat_stream(client))
+
+        requests = server.requests_to("POST", "v2/chat/completions")
+        assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks) == chat_text()
+        assert (len(chunks), len(requests)) == (18, 1)
 
     async def test_budget_shared_with_open_retries(
-        self, make_client: Callable[..., AnyClient], server: ReferenceServer, kind: str
-    ) -> None:
-        """max_retries=2: a 503 on open and a cut use it up; the next cut is final."""
-        client = make_client(kind, max_retries=2)
-        server.inject("POST", STREAM, Fault.error(503), Fault.cut(2), Fault.cut(2))
+        self, make_extended_client: Callable[..., AnyClient], extended_server: ReferenceServer,
+        kind: str,
+    ) -> None:  # fmt: skip
+        """max_retries=2: a 503 on open and a break use it up; the next break is final."""
+        client = make_extended_client(kind, max_retries=2)
+        extended_server.inject("POST", STREAM, Fault.error(503), Fault.cut(2), Fault.cut(2))
 
         chunks, error = await chunks_until_error(completion_stream(client, 8))
 
-        requests = server.requests_to("POST", STREAM)
+        requests = extended_server.requests_to("POST", STREAM)
         assert (texts(chunks), type(error)) == (expected_tokens(4), smarter.IncompleteStreamError)
         assert [request.headers["X-Smarter-Retry-Count"] for request in requests] == ["0", "1", "2"]
 
     async def test_budget_of_three_gets_through(
-        self, make_client: Callable[..., AnyClient], server: ReferenceServer, kind: str
-    ) -> None:
+        self, make_extended_client: Callable[..., AnyClient], extended_server: ReferenceServer,
+        kind: str,
+    ) -> None:  # fmt: skip
         """The same faults with max_retries=3 end in the whole answer."""
-        client = make_client(kind, max_retries=3)
-        server.inject("POST", STREAM, Fault.error(503), Fault.cut(2), Fault.cut(2))
+        client = make_extended_client(kind, max_retries=3)
+        extended_server.inject("POST", STREAM, Fault.error(503), Fault.cut(2), Fault.cut(2))
 
         chunks = await collect(completion_stream(client, 8))
 
-        assert (texts(chunks), len(server.requests_to("POST", STREAM))) == (expected_tokens(8), 4)
+        requests = extended_server.requests_to("POST", STREAM)
+        assert (texts(chunks), len(requests)) == (expected_tokens(8), 4)
 
     async def test_no_retries_no_resume(
-        self, make_client: Callable[..., AnyClient], server: ReferenceServer, kind: str
-    ) -> None:
-        """With max_retries=0 a cut is final at once."""
-        client = make_client(kind, max_retries=0)
-        server.inject("POST", STREAM, Fault.cut(3))
+        self, make_extended_client: Callable[..., AnyClient], extended_server: ReferenceServer,
+        kind: str,
+    ) -> None:  # fmt: skip
+        """With max_retries=0 a break is final at once, ids or not."""
+        client = make_extended_client(kind, max_retries=0)
+        extended_server.inject("POST", STREAM, Fault.cut(3))
 
         chunks, error = await chunks_until_error(completion_stream(client, 8))
 
@@ -588,16 +620,22 @@ class TestOpen:
         with pytest.raises(smarter.APIResponseValidationError, match="event stream"):
             await collect(completion_stream(client))
 
-    async def test_request_id_once_started(self, client: AnyClient, kind: str) -> None:
-        """request_id is None before the stream starts, the response's id once it has."""
+    async def test_request_id_once_started(
+        self, client: AnyClient, kind: str, server: ReferenceServer
+    ) -> None:
+        """request_id is None before the stream starts, the response's id once it has.
+
+        The LLM Engine sends no x-request-id: the response's id is the call's own.
+        """
         stream = completion_stream(client, 3)
         before = stream.request_id
         first = next(iter(stream)) if kind == "sync" else await stream.__anext__()
         during = stream.request_id
         await run(stream.close())
 
-        assert (before, during) == (None, first.request_id)
-        assert during.startswith("req_")
+        sent = server.requests_to("POST", STREAM)[0].headers["X-Smarter-RequestId"]
+        assert (before, during) == (None, sent)
+        assert first.request_id.startswith("req_")
 
 
 class TestSyncBatching:
@@ -627,9 +665,10 @@ class TestSyncBatching:
 
 class TestSilence:
     async def test_silent_stream_is_resumed(
-        self, client: AnyClient, server: ReferenceServer
+        self, extended_client: AnyClient, extended_server: ReferenceServer
     ) -> None:
-        """A stream silent for longer than the read timeout is resumed where it stopped."""
+        """A stream with ids silent for longer than the read timeout resumes where it stopped."""
+        server, client = extended_server, extended_client
         server.inject("POST", STREAM, Fault(slow_body=2.0))
 
         chunks = await collect(completion_stream(client, 4, timeout=smarter.Timeout(30, read=0.3)))
@@ -693,9 +732,10 @@ class TestMore:
 
 class TestPerCallOptions:
     async def test_extra_headers_query_and_body(
-        self, client: AnyClient, server: ReferenceServer
+        self, extended_client: AnyClient, extended_server: ReferenceServer
     ) -> None:
         """A stream's extra headers, query and body reach its request, and its resume too."""
+        server, client = extended_server, extended_client
         server.inject("POST", STREAM, Fault.cut(2))
 
         chunks = await collect(
@@ -720,7 +760,7 @@ class TestNeverQuietlyShort:
     async def test_iterating_after_a_cancel_raises(self, server: ReferenceServer) -> None:
         """A stream whose read was cancelled raises IncompleteStreamError if iterated again."""
         server.inject("POST", STREAM, Fault(slow_body=2.0))
-        async with smarter.AsyncClient(base_url=server.url, api_key=server.api_key) as client:
+        async with smarter.AsyncClient(**server.client_kwargs()) as client:
             stream = completion_stream(client, 5)
             first = await stream.__anext__()
             with pytest.raises(asyncio.TimeoutError):
@@ -745,14 +785,25 @@ class TestNeverQuietlyShort:
 
         assert rest == []
 
-    async def test_early_end_before_the_first_chunk(
+    async def test_early_break_before_the_first_chunk(
         self, kind: str, make_client: Callable[..., AnyClient], server: ReferenceServer
     ) -> None:
-        """A stream that ends before its first chunk every time raises IncompleteStreamError."""
+        """A stream that breaks before its first chunk every time raises IncompleteStreamError."""
         client = make_client(kind, max_retries=1)
-        server.inject("POST", STREAM, *[Fault(cut_after=0, abort=False)] * 2)
+        server.inject("POST", STREAM, *[Fault(cut_after=0)] * 2)
 
         chunks, error = await chunks_until_error(completion_stream(client, 5))
 
         assert (chunks, type(error)) == ([], smarter.IncompleteStreamError)
         assert len(server.requests_to("POST", STREAM)) == 2
+
+    async def test_empty_body_is_an_empty_stream(
+        self, kind: str, make_client: Callable[..., AnyClient], server: ReferenceServer
+    ) -> None:
+        """A body that ends cleanly with no event at all is a finished, empty stream."""
+        client = make_client(kind, max_retries=1)
+        server.inject("POST", STREAM, Fault(cut_after=0, abort=False))
+
+        chunks, error = await chunks_until_error(completion_stream(client, 5))
+
+        assert (chunks, error, len(server.requests_to("POST", STREAM))) == ([], None, 1)

@@ -22,7 +22,7 @@ from smarter.testing import Fault, ReferenceServer
 
 
 def _client(server: ReferenceServer, **options: object) -> smarter.Client:
-    return smarter.Client(base_url=server.url, api_key=server.api_key, **options)  # type: ignore[arg-type]
+    return smarter.Client(**server.client_kwargs(), **options)  # type: ignore[arg-type]
 
 
 def _eventually(condition: Callable[[], bool], within: float = 5.0) -> bool:
@@ -48,7 +48,7 @@ def _run_script(
         text=True,
         timeout=60,
         check=False,
-        env={**os.environ, "URL": server.url, "KEY": server.api_key, **env},
+        env={**os.environ, **server.client_env(), "URL": server.url, "KEY": server.api_key, **env},
     )
 
 
@@ -288,7 +288,7 @@ class TestProcessLifetime:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "URL": server.url, "KEY": server.api_key},
+            env={**os.environ, **server.client_env(), "URL": server.url, "KEY": server.api_key},
         )
         assert process.stdout is not None
         assert process.stdout.readline().strip() == "calling"

@@ -70,7 +70,7 @@ class TestTimeouts:
     ) -> None:
         """A stream silent for longer than `read` raises APITimeoutError, not a hang."""
         client = make_client(kind, timeout=smarter.Timeout(30, read=0.3), max_retries=0)
-        server.inject("POST", "llm/completions-stream", Fault(slow_body=3.0))
+        server.inject("POST", "v1/llm/completions-stream", Fault(slow_body=3.0))
         start = time.monotonic()
 
         with pytest.raises(smarter.APITimeoutError):
@@ -124,9 +124,7 @@ class TestPool:
         """connection_limit caps the connections open at once."""
         import asyncio
 
-        async with smarter.AsyncClient(
-            base_url=server.url, api_key=server.api_key, connection_limit=3
-        ) as client:
+        async with smarter.AsyncClient(**server.client_kwargs(), connection_limit=3) as client:
             server.inject("*", "cli/whoami/", *[Fault.slow(0.1)] * 12)
             await asyncio.gather(*(client.whoami() for _ in range(12)))
 

@@ -251,7 +251,7 @@ class TestRuntimeForms:
         """Streams, pages and chatbots of the sync client are Stream, SyncPage and Chatbot."""
         with (
             ReferenceServer.in_thread() as server,
-            smarter.Client(base_url=server.url, api_key=server.api_key) as client,
+            smarter.Client(**server.client_kwargs()) as client,
         ):
             stream = client.completions.stream(model="example-model", prompt="hi", max_new_tokens=2)
             chat = client.chat.completions.create(
@@ -283,7 +283,7 @@ class TestRuntimeForms:
     def test_wrong_argument_named_in_the_callers_terms(self, server: ReferenceServer) -> None:
         """A wrong keyword to a blocking method says so without a trip through the loop."""
         with (
-            smarter.Client(base_url=server.url, api_key=server.api_key) as client,
+            smarter.Client(**server.client_kwargs()) as client,
             pytest.raises(TypeError) as caught,
         ):
             client.files.get()  # type: ignore[call-arg]

@@ -16,9 +16,9 @@ def test_summary_survives_a_flaky_server(
     smarter_server: ReferenceServer, smarter_client: smarter.Client
 ) -> None:
     """A 503 on the first attempt is retried and the summary still comes back."""
-    smarter_server.inject("POST", "llm/completions-sync", Fault.error(503))
+    smarter_server.inject("POST", "v1/llm/completions-sync", Fault.error(503))
 
     summary = summarise(smarter_client, "a long text")
 
     assert summary != ""
-    assert len(smarter_server.requests_to("POST", "llm/completions-sync")) == 2
+    assert len(smarter_server.requests_to("POST", "v1/llm/completions-sync")) == 2

@@ -34,9 +34,11 @@ def _load_dotenv() -> None:
 @click.group(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=(
-        "The API key and base URL come from --api-key and --base-url, else SMARTER_API_KEY "
-        "and SMARTER_BASE_URL, from the environment or a .env file in the current directory. "
-        "Try `smarter demo`: it needs neither."
+        "The platform's key and URL come from --api-key and --base-url, else SMARTER_API_KEY "
+        "and SMARTER_BASE_URL; an LLM Engine (completions, files, fine-tunes, models) from "
+        "--llm-engine-url, else LLM_ENGINE_BASE_PATH, with SCALE_API_KEY, else the platform's "
+        "key: the variables of the llmengine client. The environment may come from a .env "
+        "file in the current directory. Try `smarter demo`: it needs none of them."
     ),
 )
 @click.option("--api-key", metavar="KEY", help="The API key [default: $SMARTER_API_KEY].")
@@ -44,6 +46,16 @@ def _load_dotenv() -> None:
     "--base-url",
     metavar="URL",
     help="The API root [default: $SMARTER_BASE_URL, else https://platform.smarter.sh/api/v1/].",
+)
+@click.option(
+    "--llm-engine-url",
+    metavar="URL",
+    help="The LLM Engine server's root [default: $LLM_ENGINE_BASE_PATH].",
+)
+@click.option(
+    "--openai-base-url",
+    metavar="URL",
+    help="An OpenAI-compatible API [default: $SMARTER_OPENAI_BASE_URL, else the LLM Engine's v2/].",
 )
 @click.option("--json", "json_mode", is_flag=True, help="Print results as JSON (the wire form).")
 @click.option(
@@ -65,6 +77,8 @@ def cli(
     *,
     api_key: str | None,
     base_url: str | None,
+    llm_engine_url: str | None,
+    openai_base_url: str | None,
     json_mode: bool,
     timeout: float | None,
     max_retries: int | None,
@@ -74,6 +88,8 @@ def cli(
     state = State(
         api_key=api_key,
         base_url=base_url,
+        llm_engine_url=llm_engine_url,
+        openai_base_url=openai_base_url,
         timeout=timeout,
         max_retries=max_retries,
         output=Output(json_mode=json_mode),

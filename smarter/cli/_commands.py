@@ -15,6 +15,7 @@ from rich.text import Text
 
 import smarter
 from smarter.cli._context import State, json_option, pass_state
+from smarter.testing._profiles import PROFILES
 
 if TYPE_CHECKING:
     from smarter.types import ChatbotResponse
@@ -214,14 +215,24 @@ def _read_stdin() -> str:
     show_default=True,
     help="Seconds between two streamed tokens.",
 )
+@click.option(
+    "--profile",
+    type=click.Choice(sorted(PROFILES)),
+    default="smarter",
+    show_default=True,
+    help="Which servers it answers like: smarter (the real ones), older platform generations, "
+    "or extended (event ids, idempotency, paging).",
+)
 @pass_state
-def serve(state: State, host: str, port: int, server_key: str | None, token_delay: float) -> None:
-    """Run a reference server (an in-memory fake of the API) until Ctrl-C.
+def serve(
+    state: State, *, host: str, port: int, server_key: str | None, token_delay: float, profile: str
+) -> None:
+    """Run a reference server (an in-memory fake of the three services) until Ctrl-C.
 
-    Point a client at it with the URL and key it prints:
-    SMARTER_BASE_URL=<url> SMARTER_API_KEY=<key> smarter whoami
+    Point a client at it with the environment variables it prints (export them, then
+    `smarter whoami`).
     """
     from smarter.testing import serve as run_server
 
     state.output.note(Text("Ctrl-C stops the server.", style="dim"))
-    run_server(host, port, api_key=server_key, token_delay=token_delay)
+    run_server(host, port, api_key=server_key, token_delay=token_delay, profile=profile)

@@ -29,6 +29,8 @@ class State:
     Args:
         api_key: ``--api-key``, else None (the client reads ``SMARTER_API_KEY``).
         base_url: ``--base-url``, else None (``SMARTER_BASE_URL``, else the platform).
+        llm_engine_url: ``--llm-engine-url``, else None (``LLM_ENGINE_BASE_PATH``).
+        openai_base_url: ``--openai-base-url``, else None (``SMARTER_OPENAI_BASE_URL``).
         timeout: ``--timeout`` in seconds, else None (the client's default).
         max_retries: ``--max-retries``, else None (the client's default).
         output: Where and how results are printed.
@@ -42,9 +44,13 @@ class State:
         timeout: float | None,
         max_retries: int | None,
         output: Output,
+        llm_engine_url: str | None = None,
+        openai_base_url: str | None = None,
     ) -> None:
         self.api_key = api_key
         self.base_url = base_url
+        self.llm_engine_url = llm_engine_url
+        self.openai_base_url = openai_base_url
         self.timeout = timeout
         self.max_retries = max_retries
         self.output = output
@@ -55,10 +61,15 @@ class State:
         """The client, made on first use.
 
         Raises:
-            smarter.SmarterError: There is no API key anywhere.
+            smarter.SmarterError: A base URL is not one.
         """
         if self._client is None:
-            options: dict[str, Any] = {"api_key": self.api_key, "base_url": self.base_url}
+            options: dict[str, Any] = {
+                "api_key": self.api_key,
+                "base_url": self.base_url,
+                "llm_engine_url": self.llm_engine_url,
+                "openai_base_url": self.openai_base_url,
+            }
             if self.timeout is not None:
                 options["timeout"] = self.timeout
             if self.max_retries is not None:

@@ -167,7 +167,8 @@ def _next_steps(output: Output) -> None:
     for line in (
         "Use your own key: export SMARTER_API_KEY=... (or put it in a .env file here),",
         "then: smarter whoami; smarter chat <chatbot> 'Hello'; smarter --help",
-        "Another server: --base-url URL or SMARTER_BASE_URL (default https://platform.smarter.sh/api/v1/)",
+        "Another platform: --base-url URL or SMARTER_BASE_URL (default https://platform.smarter.sh/api/v1/)",
+        "Your LLM Engine: --llm-engine-url URL or LLM_ENGINE_BASE_PATH, key in SCALE_API_KEY",
         "A local fake to play with: smarter serve --port 8083",
         "In Python: with smarter.Client() as client: print(client.whoami())",
     ):
@@ -196,7 +197,9 @@ def demo() -> None:
             )
         )
         tour.code("import smarter")
-        tour.code(f"client = smarter.Client(base_url={server.url!r}, api_key={server.api_key!r})")
-        with smarter.Client(base_url=server.url, api_key=server.api_key) as client:
+        options = server.client_kwargs()
+        arguments = ", ".join(f"{name}={value!r}" for name, value in options.items())
+        tour.code(f"client = smarter.Client({arguments})")
+        with smarter.Client(**options) as client:
             _tour(client, tour, Path(directory))
     _next_steps(output)

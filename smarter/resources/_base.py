@@ -67,6 +67,7 @@ class AsyncAPIResource:
         json: Mapping[str, object] | None = None,
         form: MultipartForm | None = None,
         stream: bool = False,
+        creates: str | None = None,
     ) -> Request:
         return self._pipeline.build(
             method,
@@ -77,6 +78,7 @@ class AsyncAPIResource:
             json=json,
             form=form,
             stream=stream,
+            creates=creates,
         )
 
     def _call(
@@ -90,11 +92,23 @@ class AsyncAPIResource:
         json: Mapping[str, object] | None = None,
         form: MultipartForm | None = None,
         envelope: bool = False,
+        creates: str | None = None,
     ) -> Coroutine[Any, Any, T]:
-        """Build the request now (bad input fails here) and return the call to await."""
+        """Build the request now (bad input fails here) and return the call to await.
+
+        *creates*: for a call that creates something, how to check whether it did (a retry
+        after a failure that leaves it unsure is refused, see ``retry_creates``).
+        """
         pipeline = self._pipeline
         request = pipeline.build(
-            method, path, options, service=self._service, query=query, json=json, form=form
+            method,
+            path,
+            options,
+            service=self._service,
+            query=query,
+            json=json,
+            form=form,
+            creates=creates,
         )
         return pipeline.call(request, cast_to, envelope=envelope)
 

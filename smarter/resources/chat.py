@@ -70,6 +70,7 @@ _BODY = BodySpec(
     response_format=OBJECT,
     temperature=NUMBER,
     max_tokens=INT,
+    max_completion_tokens=INT,
     stop=STOP,
 )
 
@@ -89,13 +90,34 @@ class ChatChunks(StreamKind[ChatCompletionChunk]):
         data = self.json(text, response)
         error = data.get("error") if isinstance(data, dict) else None
         if error:
-            message = error.get("message") if isinstance(error, dict) else error
-            raise InStreamError(
-                message if isinstance(message, str) else "The stream reported an error.",
-                _status(error.get("code")) if isinstance(error, dict) else None,
-                data,
-            )
+            raise _in_stream_error(error, data)
         return self._build(data, response), False
+
+
+def _in_stream_error(error: object, data: object) -> InStreamError:
+    """The error of an error event, in either shape a chat stream sends.
+
+    OpenAI's ``{"message", "type", "code"}``, or the LLM Engine v2's ``{"status_code",
+    "content": {"error", "timestamp"}}``
+    (``scaleapi/llm-engine@a8236961:model-engine/model_engine_server/api/v2/chat_completion.py``).
+    """
+    if not isinstance(error, dict):
+        text = error if isinstance(error, str) else "The stream reported an error."
+        return InStreamError(text, None, data)
+    if "status_code" in error:
+        content = error.get("content")
+        message = content.get("error") if isinstance(content, dict) else content
+        return InStreamError(
+            message if isinstance(message, str) else "The stream reported an error.",
+            _status(error.get("status_code")),
+            data,
+        )
+    message = error.get("message")
+    return InStreamError(
+        message if isinstance(message, str) else "The stream reported an error.",
+        _status(error.get("code")),
+        data,
+    )
 
 
 class AsyncChatCompletions(AsyncAPIResource):
@@ -112,6 +134,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         response_format: ResponseFormat | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
+        max_completion_tokens: int | None = None,
         stop: str | Sequence[str] | None = None,
         stream: Literal[False] = False,
         **options: Unpack[RequestOptions],
@@ -125,6 +148,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         response_format: ResponseFormat | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
+        max_completion_tokens: int | None = None,
         stop: str | Sequence[str] | None = None,
         stream: Literal[True],
         **options: Unpack[RequestOptions],
@@ -137,6 +161,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         response_format: ResponseFormat | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
+        max_completion_tokens: int | None = None,
         stop: str | Sequence[str] | None = None,
         stream: bool = False,
         **options: Unpack[RequestOptions],
@@ -154,7 +179,9 @@ class AsyncChatCompletions(AsyncAPIResource):
             messages: The conversation: ``{"role", "content"}`` dicts.
             response_format: ``{"type": "json_object"}`` and the like.
             temperature: Sampling temperature.
-            max_tokens: Most tokens to generate.
+            max_tokens: Most tokens to generate (deprecated by OpenAI for
+                *max_completion_tokens*).
+            max_completion_tokens: Most tokens to generate, reasoning tokens included.
             stop: Stop at this string (or the first of these strings).
             stream: Stream the answer as it is generated.
             **options: ``timeout``, ``extra_headers``, ``extra_query``, ``extra_body``.
@@ -165,6 +192,7 @@ class AsyncChatCompletions(AsyncAPIResource):
             response_format=response_format,
             temperature=temperature,
             max_tokens=max_tokens,
+            max_completion_tokens=max_completion_tokens,
             stop=stop,
         )
         if stream:

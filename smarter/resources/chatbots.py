@@ -1,9 +1,15 @@
 """Smarter chatbots: ``resources.chatbots.get(name=)`` and ``chatbot.prompt(message)``.
 
-Servers before the June 2026 rename answer 404 on ``cli/describe/llmclient/`` and
-``cli/prompt/<name>/`` and serve ``cli/describe/chatbot/`` and ``cli/chat/<name>/``
-instead: a 404 on a current route is retried once on its legacy twin, and a chatbot whose
-legacy routes answered keeps using them.
+Servers before the June 2026 rename serve ``cli/describe/chatbot/`` and ``cli/chat/<name>/``
+instead of ``cli/describe/llmclient/`` and ``cli/prompt/<name>/``, and do not answer 404
+for the kind they lack: v0.13.x answers 500 and v0.10.x 400, with a body naming the missing
+broker or the unsupported kind (``smarter-sh/smarter@v0.13.223:
+smarter/smarter/apps/api/v1/cli/views/base.py``). When the current route is unknown (a
+bare 404, or such an answer, which is not retried), its legacy twin is tried once, and a
+chatbot whose legacy routes answered keeps using them. A chatbot that does not exist is a
+:class:`~smarter.NotFoundError` at once: current servers answer ``describe`` with 503 (the
+broker's ``SAMBrokerErrorNotReady``, ``.../apps/llm_client/manifest/brokers/llm_client.py``),
+which is not retried either.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ T = TypeVar("T")
 async def _with_legacy_fallback(
     current: Callable[[], Awaitable[T]], legacy: Callable[[], Awaitable[T]], name: str
 ) -> tuple[T, bool]:
-    """Call the current route, and on a 404 its legacy twin.
+    """Call the current route, and when the server does not know it, its legacy twin.
 
     Args:
         current: Calls the current route.
@@ -41,6 +47,8 @@ async def _with_legacy_fallback(
     try:
         return await current(), False
     except NotFoundError as missing:
+        if not missing._unknown_route:
+            raise  # the route answered: the chatbot itself does not exist
         try:
             return await legacy(), True
         except NotFoundError as also_missing:
@@ -48,7 +56,7 @@ async def _with_legacy_fallback(
 
 
 def _more_telling(current: NotFoundError, legacy: NotFoundError, name: str) -> NotFoundError:
-    """Of two 404s, the one about the chatbot rather than about the route.
+    """Of two not-found errors, the one about the chatbot rather than about the route.
 
     The route that exists says it has no chatbot of that name; the one that does not exist
     says nothing about the name ("Not Found", "Unknown kind 'llmclient'"), in JSON or not.
@@ -57,11 +65,14 @@ def _more_telling(current: NotFoundError, legacy: NotFoundError, name: str) -> N
     for error in (current, legacy):
         if named.search(error.message):
             return error
-    # Neither names it: the one that speaks JSON (the route exists) says more than a bare
-    # "no such route" page.
-    if isinstance(legacy.body, dict) and not isinstance(current.body, dict):
-        return legacy
-    return current
+    # Neither names it (v0.10 answers a missing chatbot with a bare AttributeError): the
+    # answer of the route that exists, with the name the caller asked for.
+    chosen = legacy if current._unknown_route and not legacy._unknown_route else current
+    error = NotFoundError(
+        f"No chatbot named {name!r}: {chosen.message}", response=chosen.response, body=chosen.body
+    )
+    error._permanent = True
+    return error
 
 
 class Described:
@@ -175,6 +186,8 @@ class AsyncChatbot(Described):
                 query=query,
                 json=body,
                 envelope=True,
+                # A prompt sent twice is answered twice, and the conversation holds both.
+                creates="the chatbot's conversation (a next prompt continues it)",
             )
 
         if self._legacy:

@@ -46,6 +46,7 @@ _BODY = BodySpec(
     guided_regex=STR,
     guided_choice=STRINGS,
     guided_grammar=STR,
+    skip_special_tokens=BOOL,
 )
 
 
@@ -105,6 +106,7 @@ class AsyncCompletions(AsyncAPIResource):
         guided_regex: str | None = None,
         guided_choice: Sequence[str] | None = None,
         guided_grammar: str | None = None,
+        skip_special_tokens: bool | None = None,
         **options: Unpack[RequestOptions],
     ) -> CompletionSyncResponse:
         """Complete *prompt* with *model* and return the whole answer.
@@ -125,6 +127,8 @@ class AsyncCompletions(AsyncAPIResource):
             guided_regex: vLLM only: a regular expression the output must match.
             guided_choice: vLLM only: the output is one of these strings.
             guided_grammar: vLLM only: a context-free grammar the output must follow.
+            skip_special_tokens: Leave special tokens out of the text (the server's
+                default is True).
             **options: ``timeout``, ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Raises:
@@ -146,10 +150,16 @@ class AsyncCompletions(AsyncAPIResource):
             guided_regex=guided_regex,
             guided_choice=guided_choice,
             guided_grammar=guided_grammar,
+            skip_special_tokens=skip_special_tokens,
         )
         query = {"model_endpoint_name": check_str(model, "model")}
         return await self._call(
-            "POST", "llm/completions-sync", CompletionSyncResponse, options, query=query, json=body
+            "POST",
+            "v1/llm/completions-sync",
+            CompletionSyncResponse,
+            options,
+            query=query,
+            json=body,
         )
 
     @same_parameters_as(create)
@@ -169,7 +179,7 @@ class AsyncCompletions(AsyncAPIResource):
         }
         check_str(arguments["prompt"], "prompt")
         return self._stream(
-            "llm/completions-stream",
+            "v1/llm/completions-stream",
             CompletionChunks(),
             options,
             query={"model_endpoint_name": check_str(model, "model")},

@@ -45,31 +45,37 @@ class AsyncFiles(AsyncAPIResource):
         extra = options.pop("extra_body", None) or {}
         fields.update({name: str(value) for name, value in extra.items()})
         form = MultipartForm.build(fields, "file", to_upload(file))
-        return await self._call("POST", "files", UploadFileResponse, options, form=form)
+        return await self._call(
+            "POST", "v1/files", UploadFileResponse, options, form=form, creates="files.list()"
+        )
 
     def list(
         self, *, limit: int = 20, **options: Unpack[RequestOptions]
     ) -> AsyncPaginator[GetFileResponse]:
         """The files, *limit* per page: await it for a page, iterate it for all."""
         return self._list(
-            "files", ListFilesResponse, lambda body: body.files, options, query=check_limit(limit)
+            "v1/files",
+            ListFilesResponse,
+            lambda body: body.files,
+            options,
+            query=check_limit(limit),
         )
 
     async def get(self, file_id: str, /, **options: Unpack[RequestOptions]) -> GetFileResponse:
         """One file's id, name and size."""
-        path = f"files/{path_segment(file_id, 'file_id')}"
+        path = f"v1/files/{path_segment(file_id, 'file_id')}"
         return await self._call("GET", path, GetFileResponse, options)
 
     async def content(
         self, file_id: str, /, **options: Unpack[RequestOptions]
     ) -> GetFileContentResponse:
         """One file's content, as text."""
-        path = f"files/{path_segment(file_id, 'file_id')}/content"
+        path = f"v1/files/{path_segment(file_id, 'file_id')}/content"
         return await self._call("GET", path, GetFileContentResponse, options)
 
     async def delete(
         self, file_id: str, /, **options: Unpack[RequestOptions]
     ) -> DeleteFileResponse:
         """Delete a file."""
-        path = f"files/{path_segment(file_id, 'file_id')}"
+        path = f"v1/files/{path_segment(file_id, 'file_id')}"
         return await self._call("DELETE", path, DeleteFileResponse, options)

@@ -87,7 +87,12 @@ class AsyncJobs(AsyncAPIResource):
             suffix=suffix,
         )
         return await self._call(
-            "POST", "llm/fine-tunes", CreateFineTuneResponse, options, json=body
+            "POST",
+            "v1/llm/fine-tunes",
+            CreateFineTuneResponse,
+            options,
+            json=body,
+            creates="fine_tuning.jobs.list()",
         )
 
     def list(
@@ -95,7 +100,7 @@ class AsyncJobs(AsyncAPIResource):
     ) -> AsyncPaginator[GetFineTuneResponse]:
         """The fine-tuning jobs, *limit* per page: await it for a page, iterate it for all."""
         return self._list(
-            "llm/fine-tunes",
+            "v1/llm/fine-tunes",
             ListFineTunesResponse,
             lambda body: body.jobs,
             options,
@@ -106,21 +111,21 @@ class AsyncJobs(AsyncAPIResource):
         self, fine_tune_id: str, /, **options: Unpack[RequestOptions]
     ) -> GetFineTuneResponse:
         """One job: its status and, once it succeeded, the fine-tuned model's name."""
-        path = f"llm/fine-tunes/{path_segment(fine_tune_id, 'fine_tune_id')}"
+        path = f"v1/llm/fine-tunes/{path_segment(fine_tune_id, 'fine_tune_id')}"
         return await self._call("GET", path, GetFineTuneResponse, options)
 
     async def cancel(
         self, fine_tune_id: str, /, **options: Unpack[RequestOptions]
     ) -> CancelFineTuneResponse:
         """Cancel a job; ``success`` is False when it had already finished."""
-        path = f"llm/fine-tunes/{path_segment(fine_tune_id, 'fine_tune_id')}/cancel"
+        path = f"v1/llm/fine-tunes/{path_segment(fine_tune_id, 'fine_tune_id')}/cancel"
         return await self._call("PUT", path, CancelFineTuneResponse, options)
 
     async def events(
         self, fine_tune_id: str, /, **options: Unpack[RequestOptions]
     ) -> GetFineTuneEventsResponse:
         """What happened to a job, oldest first."""
-        path = f"llm/fine-tunes/{path_segment(fine_tune_id, 'fine_tune_id')}/events"
+        path = f"v1/llm/fine-tunes/{path_segment(fine_tune_id, 'fine_tune_id')}/events"
         return await self._call("GET", path, GetFineTuneEventsResponse, options)
 
 

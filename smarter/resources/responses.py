@@ -11,6 +11,7 @@ from smarter.types.responses import Response, ResponseInputItemParam
 if TYPE_CHECKING:
     from smarter._request import RequestOptions, Unpack
     from smarter.types.chat import ResponseFormat
+    from smarter.types.responses import ResponseTextConfig
 
 __all__ = ["AsyncResponses"]
 
@@ -28,7 +29,7 @@ _BODY = BodySpec(
     model=STR,
     input=_input,
     instructions=STR,
-    response_format=OBJECT,
+    text=OBJECT,
     temperature=NUMBER,
     max_output_tokens=INT,
 )
@@ -45,6 +46,7 @@ class AsyncResponses(AsyncAPIResource):
         model: str,
         input: str | Iterable[ResponseInputItemParam],
         instructions: str | None = None,
+        text: ResponseTextConfig | None = None,
         response_format: ResponseFormat | None = None,
         temperature: float | None = None,
         max_output_tokens: int | None = None,
@@ -56,16 +58,22 @@ class AsyncResponses(AsyncAPIResource):
             model: The model to answer.
             input: A prompt, or a list of ``{"role", "content"}`` messages.
             instructions: A system message put before the input.
-            response_format: ``{"type": "json_object"}`` and the like.
+            text: How to answer: ``{"format": {"type": "json_object"}}`` and the like.
+            response_format: The format alone, sent as ``text.format`` (OpenAI's
+                ``CreateResponse`` has no ``response_format``); prefer *text*.
             temperature: Sampling temperature.
             max_output_tokens: Most tokens to generate.
             **options: ``timeout``, ``extra_headers``, ``extra_query``, ``extra_body``.
         """
+        if response_format is not None:
+            if text is not None:
+                raise TypeError("pass text= or response_format=, not both")
+            text = {"format": response_format}
         body = _BODY.build(
             model=STR("model", model),
             input=input,
             instructions=instructions,
-            response_format=response_format,
+            text=text,
             temperature=temperature,
             max_output_tokens=max_output_tokens,
         )

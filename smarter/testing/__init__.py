@@ -1,14 +1,19 @@
 """A reference server of the whole wire protocol, for tests.
 
 ``ReferenceServer`` is an in-memory aiohttp.web implementation of every endpoint of
-PROTOCOL.md, with a deterministic fake model, scripted faults (``Fault``) and a log of every
-request it received (``RecordedRequest``)::
+PROTOCOL.md, on one port for the three services (the platform at ``/api/v1/``, LLM Engine at
+the root, an OpenAI-compatible API at ``/openai/v1/``), with a deterministic fake model,
+scripted faults (``Fault``) and a log of every request it received (``RecordedRequest``)::
 
     async with ReferenceServer() as server:
-        client = AsyncClient(base_url=server.url, api_key=server.api_key)
+        client = AsyncClient(**server.client_kwargs())
 
     with ReferenceServer.in_thread() as server:  # from blocking code
-        client = Client(base_url=server.url, api_key=server.api_key)
+        client = Client(**server.client_kwargs())
+
+It answers like the real servers (the ``smarter`` profile) unless told otherwise:
+``ReferenceServer(profile="extended")`` adds event ids, ``Idempotency-Key`` replay and paging;
+``"smarter-legacy"`` and ``"smarter-v0.10"`` answer like older platforms (``PROFILES``).
 
 The names are imported lazily, so that importing this package (the pytest plugin does, at
 collection time) does not import aiohttp.web.
@@ -23,13 +28,25 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from smarter.testing._faults import Fault
-    from smarter.testing._server import ReferenceServer, serve
+    from smarter.testing._profiles import PROFILES, Profile
+    from smarter.testing._server import ClientKwargs, ReferenceServer, serve
     from smarter.testing._state import RecordedRequest
 
-__all__ = ["ReferenceServer", "Fault", "RecordedRequest", "serve"]
+__all__ = [
+    "PROFILES",
+    "ClientKwargs",
+    "Fault",
+    "Profile",
+    "RecordedRequest",
+    "ReferenceServer",
+    "serve",
+]
 
 _HOMES = {
+    "ClientKwargs": "smarter.testing._server",
     "Fault": "smarter.testing._faults",
+    "PROFILES": "smarter.testing._profiles",
+    "Profile": "smarter.testing._profiles",
     "RecordedRequest": "smarter.testing._state",
     "ReferenceServer": "smarter.testing._server",
     "serve": "smarter.testing._server",

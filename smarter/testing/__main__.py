@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from smarter.testing._profiles import PROFILES
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and serve until interrupted.
@@ -37,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0.0,
         help="seconds between two streamed chunks (default: %(default)s)",
     )
+    parser.add_argument(
+        "--profile",
+        default="smarter",
+        choices=sorted(PROFILES),
+        help="which servers it answers like (default: %(default)s, the real servers)",
+    )
     args = parser.parse_args(argv)
 
     from smarter.testing._server import serve
@@ -47,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         api_key=args.api_key,
         keepalive_interval=args.keepalive_interval,
         token_delay=args.token_delay,
+        profile=args.profile,
     )
     return 0
 

@@ -2,15 +2,18 @@
 
 From the outside in:
 
-1. ``_lifecycle``: gives the request its ``x-request-id``, records it in the request log,
-   and keeps a client that went away from turning into logged tracebacks;
+1. ``_lifecycle``: gives the request its id, records it in the request log, and keeps a
+   client that went away from turning into logged tracebacks;
 2. ``_faults``: applies the next scripted fault that matches the request;
-3. ``_auth``: checks the API key (Token, Bearer or Basic);
-4. ``_idempotency``: replays the first 2xx answer of a repeated ``Idempotency-Key``;
+3. ``_auth``: checks the API key as the request's service does (the platform: ``Token``;
+   the LLM Engine: HTTP Basic or ``Bearer``; the OpenAI-compatible server: ``Bearer``),
+   failing as the real one does;
+4. ``_idempotency``: replays the first 2xx answer of a repeated ``Idempotency-Key`` (the
+   ``extended`` profile only: no real server does);
 5. ``_errors``: renders errors in the shape of the route's family.
 
-A response hook (``on_response_prepare``) stamps ``x-request-id`` and records the status
-at the moment the headers go out.
+A response hook (``on_response_prepare``) stamps ``x-request-id`` (where the profile says)
+and records the status at the moment the headers go out.
 """
 
 from __future__ import annotations
@@ -33,8 +36,11 @@ from smarter.testing import _routes_cli, _routes_files, _routes_llm, _routes_ope
 from smarter.testing._faults import Fault
 from smarter.testing._http import (
     CONTEXT,
+    ENGINE_PATH,
     FAULT,
     LOG_HANDLE,
+    OPENAI_PATH,
+    PLATFORM_PATH,
     REQUEST_ID,
     ApiError,
     Context,
@@ -44,6 +50,7 @@ from smarter.testing._http import (
     json_response,
     reason,
     relative_path,
+    service_of,
 )
 from smarter.testing._sse import drain
 from smarter.testing._state import RecordedRequest
@@ -54,12 +61,13 @@ logger = logging.getLogger("smarter.testing")
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _IDEMPOTENCY_TTL = 3600.0
-_STREAMING_PATHS = frozenset({"llm/completions-stream"})
-_NO_AUTH_PREFIXES = ("downloads/",)
+_STREAMING_PATHS = frozenset({"v1/llm/completions-stream"})
+_CHAT_PATHS = frozenset({"chat/completions", "v2/chat/completions", "responses"})
+_NO_AUTH_PREFIXES = ("v1/downloads/",)
 
 
 def _path(request: web.Request) -> str:
-    return relative_path(request, request.app[CONTEXT].base_path)
+    return relative_path(request)
 
 
 def _command(path: str) -> str | None:
@@ -68,8 +76,19 @@ def _command(path: str) -> str | None:
 
 
 def _failure(request: web.Request, status: int, message: str) -> web.Response:
+    return _render(request, ApiError(status, message))
+
+
+def _render(request: web.Request, error: ApiError) -> web.Response:
     path = _path(request)
-    return error_response(family_of(path), ApiError(status, message), _command(path))
+    context = request.app[CONTEXT]
+    return error_response(
+        family_of(path),
+        error,
+        _command(path),
+        generation=context.profile.platform,
+        url=str(request.url),
+    )
 
 
 async def _abort(request: web.Request) -> web.Response:
@@ -129,7 +148,14 @@ def _fault_answer(request: web.Request, fault: Fault, status: int) -> web.Respon
     body = fault.body
     if body is None:
         path = _path(request)
-        error = error_body(family_of(path), status, reason(status), command=_command(path))
+        error = error_body(
+            family_of(path),
+            status,
+            reason(status),
+            command=_command(path),
+            generation=request.app[CONTEXT].profile.platform,
+            url=str(request.url),
+        )
         return json_response(error, status=status, headers=headers)
     if isinstance(body, (str, bytes)):
         data = body.encode() if isinstance(body, str) else body
@@ -193,33 +219,92 @@ async def _faults(request: web.Request, handler: _Handler) -> web.StreamResponse
     return response
 
 
-def _authorized(header: str, key: str) -> bool:
+def _credentials(header: str | None) -> tuple[str, str | None]:
+    """The scheme of an Authorization header (lower case) and the key it carries."""
+    if header is None:
+        return "", None
     scheme, _, credentials = header.strip().partition(" ")
     credentials = credentials.strip()
     scheme = scheme.lower()
-    if scheme in ("token", "bearer"):
-        return hmac.compare_digest(credentials.encode(), key.encode())
     if scheme == "basic":
         try:
             decoded = base64.b64decode(credentials, validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
-            return False
-        # The key is the user name; the password (normally empty) is not checked.
-        user = decoded.partition(":")[0]
-        return hmac.compare_digest(user.encode(), key.encode())
-    return False
+            return scheme, None
+        user, colon, _ = decoded.partition(":")
+        # The key is the user name; the password (normally empty) is not checked. FastAPI's
+        # HTTPBasic refuses a pair without its colon.
+        return scheme, user if colon else None
+    return scheme, credentials or None
+
+
+def _same(key: str | None, expected: str) -> bool:
+    return key is not None and hmac.compare_digest(key.encode(), expected.encode())
+
+
+def _platform_auth(context: Context, scheme: str, key: str | None) -> ApiError | None:
+    """The platform's answer to its credentials: None when they are good.
+
+    smarter v0.14.19: a missing key (or any scheme but ``Token``) is refused by the view with
+    403; a wrong one by the token middleware with 401 (lib/drf/middleware.py). v0.13.223's
+    middleware never fires, so a wrong key is a 403 too; v0.10.21 says "Unauthorized access
+    attempted." for a missing one.
+    """
+    generation = context.profile.platform
+    if scheme == "token" and _same(key, context.api_key):
+        return None
+    if scheme == "token" and key is not None and generation != "v0.13":
+        return ApiError(
+            401, "Authentication failed.", error_class="SmarterTokenAuthenticationError"
+        )
+    if generation == "v0.10":
+        return ApiError(403, "Unauthorized access attempted.", error_class="APIV1CLIViewError")
+    reason_ = (
+        "authentication failed"
+        if key is None
+        else ("authentication failed due to an unexpected error")
+    )
+    return ApiError(
+        403,
+        f"Smarter api v1 command-line interface error: {reason_}",
+        error_class="SmarterAPIV1CLIViewErrorNotAuthenticated",
+    )
+
+
+def _auth_error(request: web.Request) -> ApiError | None:
+    """What the request's service answers to its credentials: None when they are good."""
+    context = request.app[CONTEXT]
+    scheme, key = _credentials(request.headers.get("Authorization"))
+    service = service_of(request)
+    if service == "platform":
+        return _platform_auth(context, scheme, key)
+    if service == "llm_engine":
+        # scaleapi/llm-engine@a8236961:model-engine/model_engine_server/api/dependencies.py
+        # (verify_authentication): Basic or Bearer, the key as the user name; anything
+        # else is "No authentication was passed in". A Basic pair that does not decode is
+        # refused by FastAPI's HTTPBasic first.
+        if scheme == "basic" and key is None:
+            return ApiError(401, "Not authenticated")
+        if scheme not in ("basic", "bearer") or key is None:
+            return ApiError(401, "No authentication was passed in")
+        return None if _same(key, context.api_key) else ApiError(401, "Could not authenticate user")
+    if scheme != "bearer" or not _same(key, context.api_key):
+        return ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
+    return None
 
 
 @web.middleware
 async def _auth(request: web.Request, handler: _Handler) -> web.StreamResponse:
-    context = request.app[CONTEXT]
     if _path(request).startswith(_NO_AUTH_PREFIXES):
         return await handler(request)
-    header = request.headers.get("Authorization")
-    if header is None or not _authorized(header, context.api_key):
+    error = _auth_error(request)
+    if error is not None:
         await _drain_body(request)
-        message = "Missing API key." if header is None else "Invalid API key."
-        return _failure(request, 401, message)
+        response = _render(request, error)
+        if service_of(request) == "llm_engine":
+            scheme, _ = _credentials(request.headers.get("Authorization"))
+            response.headers["WWW-Authenticate"] = "Basic" if scheme == "basic" else "Bearer"
+        return response
     return await handler(request)
 
 
@@ -238,7 +323,7 @@ IDEMPOTENCY = web.AppKey("smarter_testing_idempotency", dict[tuple[str, str, str
 async def _streams(request: web.Request, path: str) -> bool:
     if path in _STREAMING_PATHS:
         return True
-    if path != "chat/completions":
+    if path not in _CHAT_PATHS:
         return False
     try:
         body = json.loads(await request.read())
@@ -259,7 +344,12 @@ def _replay(remembered: _Remembered) -> web.Response:
 async def _idempotency(request: web.Request, handler: _Handler) -> web.StreamResponse:
     key = request.headers.get("Idempotency-Key")
     path = _path(request)
-    if request.method in ("GET", "HEAD", "OPTIONS") or not key or await _streams(request, path):
+    if (
+        not request.app[CONTEXT].profile.idempotency
+        or request.method in ("GET", "HEAD", "OPTIONS")
+        or not key
+        or await _streams(request, path)
+    ):
         return await handler(request)
     store = request.app[IDEMPOTENCY]
     now = time.monotonic()
@@ -296,8 +386,7 @@ async def _errors(request: web.Request, handler: _Handler) -> web.StreamResponse
     try:
         return await handler(request)
     except ApiError as error:
-        path = _path(request)
-        return error_response(family_of(path), error, _command(path))
+        return _render(request, error)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -307,7 +396,11 @@ async def _errors(request: web.Request, handler: _Handler) -> web.StreamResponse
 async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:
     context = request.app[CONTEXT]
     response.headers["Server"] = f"smarter-reference/{__version__}"
-    if context.request_ids and REQUEST_ID in request:
+    # The LLM Engine and the platform send no x-request-id; OpenAI does.
+    stamped = context.profile.request_ids
+    if stamped is None:
+        stamped = service_of(request) == "openai"
+    if stamped and REQUEST_ID in request:
         response.headers["x-request-id"] = request[REQUEST_ID]
     transport = request.transport
     if LOG_HANDLE in request and transport is not None and not transport.is_closing():
@@ -321,7 +414,8 @@ def create_app(context: Context) -> web.Application:
         context: The server's settings and memory.
 
     Returns:
-        The application, with every route of PROTOCOL.md under ``context.base_path``.
+        The application: the platform under ``/api/v1/``, the LLM Engine at the root and
+        the OpenAI-compatible server under ``/openai/v1/``.
     """
     app = web.Application(
         middlewares=[_lifecycle, _faults, _auth, _idempotency, _errors],
@@ -329,10 +423,10 @@ def create_app(context: Context) -> web.Application:
     )
     app[CONTEXT] = context
     app[IDEMPOTENCY] = {}
-    base = context.base_path
-    app.add_routes(_routes_llm.routes(base))
-    app.add_routes(_routes_openai.routes(base))
-    app.add_routes(_routes_files.routes(base))
-    app.add_routes(_routes_cli.routes(base, legacy=context.legacy_chatbots))
+    app.add_routes(_routes_llm.routes(ENGINE_PATH + "v1/"))
+    app.add_routes(_routes_files.routes(ENGINE_PATH + "v1/"))
+    app.add_routes(_routes_openai.engine_routes(ENGINE_PATH + "v2/"))
+    app.add_routes(_routes_openai.routes(OPENAI_PATH))
+    app.add_routes(_routes_cli.routes(PLATFORM_PATH, generation=context.profile.platform))
     app.on_response_prepare.append(_on_prepare)
     return app

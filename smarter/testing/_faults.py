@@ -68,8 +68,9 @@ class Fault:
     """Write the body in pieces of this many bytes, one network write each."""
     slow_body: float = 0.0
     """Seconds to sleep between those pieces, or between the events of a stream."""
-    ids: bool = True
-    """Streams: events carry ``id:`` lines; False makes a stream that cannot be resumed."""
+    ids: bool | None = None
+    """Streams: events carry ``id:`` lines (True) or not (False); None: as the profile says
+    (only ``extended`` sends them)."""
     line_ending: str = "\r\n"
     """The SSE line terminator: ``"\\n"``, ``"\\r\\n"`` or ``"\\r"``."""
 
@@ -175,13 +176,13 @@ class Fault:
         return cls(drop="after")
 
     @classmethod
-    def cut(cls, after: int, *, abort: bool = True, ids: bool = True) -> Fault:
+    def cut(cls, after: int, *, abort: bool = True, ids: bool | None = None) -> Fault:
         """End a stream after ``after`` events.
 
         Args:
             after: How many events to send first.
             abort: Close the TCP connection (True) or end the HTTP response cleanly (False).
-            ids: Whether the events carry ``id:`` lines.
+            ids: Whether the events carry ``id:`` lines (None: as the profile says).
 
         Returns:
             The fault.
@@ -233,9 +234,9 @@ def route_matches(method: str, route: str, request_method: str, path: str) -> bo
 
     Args:
         method: The filter's method, upper case, or ``"*"`` for any.
-        route: An fnmatch pattern over the path relative to the base URL, without query.
+        route: An fnmatch pattern over the path relative to its service's mount, no query.
         request_method: The request's method.
-        path: The request's path relative to the base URL.
+        path: The request's path relative to its service's mount.
 
     Returns:
         True when both match.

@@ -1,11 +1,18 @@
-"""What every route shares: the server context, error shapes, JSON bodies and pagination.
+"""What every route shares: the server context, mounts, error shapes, JSON and pagination.
 
-Each route family answers errors in the shape of the real server it stands for, so that a
-client meets every shape of PROTOCOL.md "Every response":
+One server serves three services on one port (PROTOCOL.md, "Services and base URLs"): the
+Smarter platform under ``/api/v1/``, an LLM Engine at the root (``/v1/...``, ``/v2/...``),
+and an OpenAI-compatible server under ``/openai/v1/``. A request's path is read relative to
+its service's mount (``cli/whoami/``, ``v1/files``, ``chat/completions``): faults and the
+request log use that path.
 
-- ``cli/*`` (Smarter platform): ``{"error": {"description", "errorClass", "status"}, ...}``;
-- ``llm/*``, ``files*`` (LLM Engine, FastAPI): ``{"detail": str}`` or, for validation
-  errors (422), ``{"detail": [{"loc", "msg", "type"}]}``;
+Each family answers errors in the shape of the real server it stands for, so that a client
+meets every shape of PROTOCOL.md "Every response":
+
+- ``cli/*`` (Smarter platform): the journaled error of the profile's generation,
+  ``{"error": {"errorClass", "stacktrace", "description", "status", ...}, "api", ...}``;
+- ``v1/*``, ``v2/*`` (LLM Engine, FastAPI): ``{"detail": str}`` or, for validation errors
+  (422), ``{"detail": [{"loc", "msg", "type"}]}``;
 - ``chat/completions``, ``responses`` (OpenAI-compatible): ``{"error": {"message", "type",
   "code"}}``.
 """
@@ -25,10 +32,14 @@ from typing import Any, Protocol, TypeVar, cast
 from aiohttp import web
 
 from smarter.testing._faults import Fault, FaultQueue
+from smarter.testing._profiles import Generation, Profile
 from smarter.testing._state import RequestLog, ServerState
 
 __all__ = [
     "CONTEXT",
+    "ENGINE_PATH",
+    "OPENAI_PATH",
+    "PLATFORM_PATH",
     "FAULT",
     "LOG_HANDLE",
     "REQUEST_ID",
@@ -44,18 +55,27 @@ __all__ = [
     "paginate",
     "reason",
     "relative_path",
+    "service_of",
 ]
 
 SMARTER_API = "smarter.sh/v1"
+PLATFORM_PATH = "/api/v1/"
+OPENAI_PATH = "/openai/v1/"
+ENGINE_PATH = "/"
+# What the platform puts before a 400, 500 or 503 description (cli/views/base.py dispatch()).
+_BUG_REPORT = (
+    "Encountered an unexpected error. This is a bug. Please contact the maintainers and/or "
+    "report to https://github.com/smarter-sh/smarter/issues.."
+)
 
 _CLI_ERROR_CLASSES = {
     400: "SmarterValueError",
     401: "SmarterTokenAuthenticationError",
     403: "SmarterPermissionError",
-    404: "NotFound",
-    405: "ReadOnly",
-    501: "NotImplemented",
-    503: "NotReady",
+    404: "SAMBrokerErrorNotFound",
+    405: "SAMBrokerReadOnlyError",
+    501: "SAMBrokerErrorNotImplemented",
+    503: "SAMBrokerErrorNotReady",
 }
 _OPENAI_ERROR_TYPES = {
     400: "invalid_request_error",
@@ -79,16 +99,13 @@ class Context:
     log: RequestLog
     faults: FaultQueue
     api_key: str
-    base_path: str
+    profile: Profile
     upload_dir: Path
     keepalive_interval: float
     token_delay: float
     job_step: float
-    legacy_chatbots: bool
-    paginate: bool
-    request_ids: bool
-    url: str = ""
-    """The base URL, known once the server listens."""
+    root: str = ""
+    """The server's root URL (``http://127.0.0.1:<port>/``), known once it listens."""
     stopping: asyncio.Event | None = None
     """Set when the server stops, so that sleeping handlers end at once."""
 
@@ -129,21 +146,32 @@ def reason(status: int) -> str:
         return "Error"
 
 
-def relative_path(request: web.BaseRequest, base_path: str) -> str:
-    """The request path relative to the base URL, percent-encoding kept, without query."""
+def service_of(request: web.BaseRequest) -> str:
+    """The service a request is for: ``platform``, ``openai`` or ``llm_engine``."""
+    raw = request.raw_path
+    if raw.startswith(PLATFORM_PATH):
+        return "platform"
+    if raw.startswith(OPENAI_PATH):
+        return "openai"
+    return "llm_engine"
+
+
+def relative_path(request: web.BaseRequest) -> str:
+    """The request path relative to its service's mount, percent-encoding kept, no query."""
     raw = request.raw_path.partition("?")[0]
-    if raw.startswith(base_path):
-        return raw[len(base_path) :]
+    for mount in (PLATFORM_PATH, OPENAI_PATH):
+        if raw.startswith(mount):
+            return raw[len(mount) :]
     return raw.lstrip("/")
 
 
 def family_of(path: str) -> str:
-    """The error-shape family of a relative path: ``cli``, ``openai`` or ``llm``."""
+    """The error-shape family of a relative path: ``cli``, ``llm`` or ``openai``."""
     if path.startswith("cli/"):
         return "cli"
-    if path.split("/", 2)[:2] == ["chat", "completions"] or path.split("/", 1)[0] == "responses":
-        return "openai"
-    return "llm"
+    if path.startswith(("v1/", "v2/")):
+        return "llm"
+    return "openai"
 
 
 class ApiError(Exception):
@@ -156,12 +184,16 @@ class ApiError(Exception):
         *,
         detail: Sequence[dict[str, Any]] | None = None,
         code: str | None = None,
+        error_class: str | None = None,
+        thing: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.detail = detail
         self.code = code
+        self.error_class = error_class
+        self.thing = thing
 
 
 class Invalid:
@@ -189,6 +221,10 @@ def error_body(
     detail: Sequence[dict[str, Any]] | None = None,
     code: str | None = None,
     command: str | None = None,
+    error_class: str | None = None,
+    thing: str | None = None,
+    generation: Generation = "v0.14",
+    url: str = "",
 ) -> dict[str, Any]:
     """Build the error body of a route family.
 
@@ -199,30 +235,66 @@ def error_body(
         detail: FastAPI validation errors (``llm`` family only).
         code: The OpenAI error code (``openai`` family only).
         command: The Smarter command name (``cli`` family only).
+        error_class: The Smarter ``errorClass`` (default: the status's).
+        thing: The Smarter kind the command was about.
+        generation: The Smarter platform generation whose envelope to use.
+        url: The request URL (the Smarter error's ``args``).
 
     Returns:
         The JSON body.
     """
     if family == "cli":
-        return {
-            "error": {
-                "errorClass": _CLI_ERROR_CLASSES.get(status, "SmarterException"),
-                "description": message,
-                "status": str(status),
-                "args": None,
-                "cause": None,
-                "context": None,
-            },
-            "api": SMARTER_API,
-            "thing": "None",
-            "metadata": {"command": command or "unknown", "thing": "None"},
-        }
+        return _platform_error(
+            status,
+            message,
+            error_class=error_class or _CLI_ERROR_CLASSES.get(status, "SmarterException"),
+            command=command or "None",
+            thing=thing or "None",
+            generation=generation,
+            url=url,
+        )
     if family == "openai":
         error_type = _OPENAI_ERROR_TYPES.get(status, "server_error" if status >= 500 else "error")
         return {"error": {"message": message, "type": error_type, "param": None, "code": code}}
     if detail is not None:
         return {"detail": list(detail)}
     return {"detail": message}
+
+
+def _platform_error(
+    status: int,
+    message: str,
+    *,
+    error_class: str,
+    command: str,
+    thing: str,
+    generation: Generation,
+    url: str,
+) -> dict[str, Any]:
+    """The journaled error of the platform (lib/journal/http.py), as each generation has it."""
+    description = message
+    if generation != "v0.10" and status in (400, 500, 503):
+        # smarter-sh/smarter@v0.14.19:smarter/smarter/apps/api/v1/cli/views/base.py
+        # dispatch(): "<class>: <bug report> <message>" for every error of these statuses.
+        description = f"<class 'smarter.lib.{error_class}'>: {_BUG_REPORT} {message}"
+    error: dict[str, Any] = {
+        "errorClass": error_class,
+        "stacktrace": "No stack trace available.",
+        "description": description,
+        "status": status if generation == "v0.14" else str(status),
+        "args": f"url={url}",
+        "cause": "Python Exception",
+        "context": f"thing={thing}, command={command}",
+    }
+    if generation == "v0.14":
+        error["thing"] = thing
+        error["command"] = command
+        return {
+            "error": error,
+            "api": SMARTER_API,
+            "metadata": {"command": command, "thing": thing},
+        }
+    return {"error": error, "api": SMARTER_API, "thing": thing, "metadata": {"command": command}}
 
 
 def json_response(
@@ -237,7 +309,14 @@ def json_response(
     )
 
 
-def error_response(family: str, error: ApiError, command: str | None = None) -> web.Response:
+def error_response(
+    family: str,
+    error: ApiError,
+    command: str | None = None,
+    *,
+    generation: Generation = "v0.14",
+    url: str = "",
+) -> web.Response:
     """Render an :class:`ApiError` in the shape of its route family."""
     body = error_body(
         family,
@@ -246,6 +325,10 @@ def error_response(family: str, error: ApiError, command: str | None = None) -> 
         detail=error.detail,
         code=error.code,
         command=command,
+        error_class=error.error_class,
+        thing=error.thing,
+        generation=generation,
+        url=url,
     )
     return json_response(body, status=error.status)
 
@@ -257,7 +340,7 @@ async def json_body(request: web.Request) -> dict[str, Any]:
         ApiError: 422 on LLM Engine routes (FastAPI), 400 elsewhere.
     """
     raw = await request.read()
-    fastapi = family_of(relative_path(request, request.app[CONTEXT].base_path)) == "llm"
+    fastapi = family_of(relative_path(request)) == "llm"
     try:
         body = json.loads(raw) if raw.strip() else None
     except ValueError:
@@ -308,13 +391,14 @@ def paginate(
 
     Query ``limit`` (1..100, default 20) and ``after`` (a cursor from the previous page).
     The cursor names the creation sequence number of the last item served, so it stays
-    valid when that item is deleted in between. Without pagination (``paginate=False``)
-    the body holds every item and no ``next_cursor`` key.
+    valid when that item is deleted in between. Without pagination (the real servers, every
+    profile but ``extended``) the body holds every item and no ``next_cursor`` key, and
+    ``limit`` and ``after`` are not read.
 
     Raises:
         ApiError: 422 for a bad ``limit``, 400 for a bad cursor.
     """
-    if not request.app[CONTEXT].paginate:
+    if not request.app[CONTEXT].profile.paginate:
         return {key: [render(item) for item in items]}
     raw_limit = request.query.get("limit", "20")
     try:

@@ -1,13 +1,13 @@
 """Smarter platform ``cli/`` routes: whoami, describe a chatbot, prompt a chatbot.
 
-Success bodies are the Smarter envelope ``{"data", "message", "api", "metadata"}``; errors
-are the Smarter error shape ``{"error": {"description", "errorClass", "status"}, ...}``.
-
-Two generations of the API exist. By default the server speaks the current one
-(``cli/describe/llmclient/``, ``cli/prompt/<name>/``, kind ``LLMClient``, ``thing`` inside
-``metadata``); with ``legacy_chatbots=True`` it speaks only the one before the June 2026
-rename (``cli/describe/chatbot/``, ``cli/chat/<name>/``, kind ``Chatbot``, ``thing`` at the
-top level), so a client's fallback from one to the other can be tested.
+Success bodies are the envelope of :mod:`smarter.testing._platform`; errors the journaled
+error of the profile's generation. The ``smarter`` profile speaks v0.14.19
+(``cli/describe/llmclient/``, ``cli/prompt/<name>/``, kind ``LLMClient``, camelCase whoami);
+``smarter-legacy`` v0.13.223 and ``smarter-v0.10`` v0.10.21 the names before the June 2026
+rename (``cli/describe/chatbot/``, ``cli/chat/<name>/``, kind ``Chatbot``; v0.10 answers
+whoami in snake_case), with each generation's answer to a kind it does not know and to a
+chatbot that does not exist (``smarter/smarter/apps/api/v1/cli/views/base.py``), so that a
+client's fallbacks can be tested.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from typing import Any
 
 from aiohttp import web
 
-from smarter.testing._http import CONTEXT, SMARTER_API, ApiError, json_body, json_response
+from smarter.testing._http import CONTEXT, SMARTER_API, ApiError, json_body
 from smarter.testing._model import count_words, generate
+from smarter.testing._platform import chatbot_kind, envelope, resolve_kind, unknown_kind
+from smarter.testing._profiles import Generation
 from smarter.testing._state import Chatbot, ChatSession, new_id
 
 __all__ = ["ACCOUNT_NUMBER", "make_chatbot", "routes"]
@@ -71,44 +73,44 @@ def make_chatbot(spec: str | Mapping[str, Any]) -> Chatbot:
     return Chatbot(name=name, description=description, version=version, config=config)
 
 
-def _envelope(
-    request: web.Request, data: Any, message: str, command: str, thing: str
-) -> web.Response:
-    body: dict[str, Any] = {"data": data, "message": message, "api": SMARTER_API}
-    if request.app[CONTEXT].legacy_chatbots:
-        # Servers before the rename put ``thing`` at the top level.
-        body["thing"] = thing
-        body["metadata"] = {"command": command}
-    else:
-        body["metadata"] = {"command": command, "thing": thing}
-    return json_response(body)
+_USER = {
+    "id": 4,
+    "username": "reference",
+    "email": "reference@example.com",
+    "first_name": "Ada",
+    "last_name": "Reference",
+    "is_staff": False,
+    "is_superuser": False,
+}
+_ACCOUNT = {
+    "id": 2,
+    "account_number": ACCOUNT_NUMBER,
+    "company_name": "Smarter Reference Server",
+    "phone_number": "+1 555 0100",
+    "address1": "1 Loopback Lane",
+    "city": "Localhost",
+    "country": "US",
+    "language": "en-US",
+    "timezone": "UTC",
+    "currency": "USD",
+    "is_active": True,
+}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
 
 
 async def whoami(request: web.Request) -> web.Response:
-    """``POST cli/whoami/``."""
-    data = {
-        "user": {
-            "username": "reference",
-            "email": "reference@example.com",
-            "first_name": "Ada",
-            "last_name": "Reference",
-            "is_staff": False,
-            "is_superuser": False,
-        },
-        "account": {
-            "account_number": ACCOUNT_NUMBER,
-            "company_name": "Smarter Reference Server",
-            "phone_number": "+1 555 0100",
-            "address1": "1 Loopback Lane",
-            "city": "Localhost",
-            "country": "US",
-            "language": "en-US",
-            "timezone": "UTC",
-            "currency": "USD",
-        },
-        "environment": "reference",
-    }
-    return _envelope(request, data, "whoami", "whoami", "None")
+    """``POST cli/whoami/``: camelCase since v0.13 (a camel-casing serializer), snake before."""
+    snake = request.app[CONTEXT].profile.platform == "v0.10"
+    user, account = dict(_USER), dict(_ACCOUNT)
+    if not snake:
+        user = {_camel(key): value for key, value in user.items()}
+        account = {_camel(key): value for key, value in account.items()}
+    data = {"user": user, "account": account, "environment": "reference"}
+    return envelope(request, data, None, "whoami", "None")
 
 
 def _iso(stamp: float) -> str:
@@ -118,8 +120,8 @@ def _iso(stamp: float) -> str:
 def _manifest(request: web.Request, bot: Chatbot, kind: str) -> dict[str, Any]:
     context = request.app[CONTEXT]
     host = f"{bot.name}.{ACCOUNT_NUMBER}.api.smarter.sh"
-    path = "chatbots" if context.legacy_chatbots else "llm-clients"
-    sandbox = f"{context.url}{path}/{bot.name}/"
+    path = "llm-clients" if kind == "LLMClient" else "chatbots"
+    sandbox = f"{context.root}api/v1/{path}/{bot.name}/"
     return {
         "apiVersion": SMARTER_API,
         "kind": kind,
@@ -140,7 +142,7 @@ def _manifest(request: web.Request, bot: Chatbot, kind: str) -> dict[str, Any]:
             "defaultHost": host,
             "defaultUrl": f"https://{host}/",
             "customUrl": None,
-            "sandboxHost": context.url.split("/")[2] if context.url else None,
+            "sandboxHost": context.root.split("/")[2] if context.root else None,
             "sandboxUrl": sandbox,
             "hostname": host,
             "url": f"https://{host}/",
@@ -150,22 +152,34 @@ def _manifest(request: web.Request, bot: Chatbot, kind: str) -> dict[str, Any]:
     }
 
 
+def _not_found(generation: Generation, kind: str, name: str, command: str) -> ApiError:
+    """A missing chatbot: the broker's NotReady (503), or on v0.10 an AttributeError (500)."""
+    if generation == "v0.10":
+        return ApiError(500, "", error_class="AttributeError", thing=kind)
+    message = (
+        f"Smarter API {kind} manifest broker: {command}() not ready error.  "
+        f"{kind} {name} not found: {kind} {name} not found"
+    )
+    return ApiError(503, message, error_class="SAMBrokerErrorNotReady", thing=kind)
+
+
 async def describe(request: web.Request) -> web.Response:
-    """``GET|POST cli/describe/llmclient/?name=`` (legacy: ``cli/describe/chatbot/``)."""
+    """``GET|POST cli/describe/llmclient/?name=`` (before v0.14: ``cli/describe/chatbot/``)."""
     context = request.app[CONTEXT]
-    # Smarter resolves the kind slug loosely: case, snake_case and a plural all work.
-    slug = request.match_info["kind"].lower().replace("_", "").removesuffix("s")
-    kind = "Chatbot" if context.legacy_chatbots else "LLMClient"
-    if slug != kind.lower():
-        raise ApiError(404, f"Unknown kind {request.match_info['kind']!r}.")
+    generation = context.profile.platform
+    kind = chatbot_kind(generation)
+    if resolve_kind(request.match_info["kind"], [kind]) is None:
+        raise unknown_kind(generation, [kind])
     name = request.query.get("name")
     if not name:
-        raise ApiError(400, "The query parameter 'name' is required.")
+        raise ApiError(
+            503, f"{kind} name property is not set.", error_class="SAMBrokerErrorNotReady"
+        )
     bot = context.state.chatbots.get(name)
     if bot is None:
-        raise ApiError(404, f"{kind} {name!r} not found.")
+        raise _not_found(generation, kind, name, "describe")
     message = f"{kind} {name} described successfully"
-    return _envelope(request, _manifest(request, bot, kind), message, "describe", kind)
+    return envelope(request, _manifest(request, bot, kind), message, "describe", kind)
 
 
 def _session(
@@ -186,7 +200,7 @@ def _session(
 async def prompt(request: web.Request) -> web.Response:
     """``POST cli/prompt/{name}/?uid=&new_session=`` (legacy: ``cli/chat/{name}/``)."""
     context = request.app[CONTEXT]
-    legacy = context.legacy_chatbots
+    legacy = context.profile.legacy
     uid = request.query.get("uid")
     if not uid:
         raise ApiError(400, "The query parameter 'uid' is required.")
@@ -203,7 +217,14 @@ async def prompt(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     bot = context.state.chatbots.get(name)
     if bot is None:
-        raise ApiError(404, f"Chatbot {name!r} not found.")
+        # cli/views/nonbrokered/prompt.py post(): the client lookup's DoesNotExist, 404.
+        noun = "ChatBot" if legacy else "LLMClient"
+        raise ApiError(
+            404,
+            f"post() {noun} {name} not found for account {ACCOUNT_NUMBER}",
+            error_class="DoesNotExist",
+            thing="Chat" if legacy else "Prompt",
+        )
     with context.state.lock:
         session = _session(request, bot, uid, flag == "true", key)
         session.messages.append({"role": "user", "content": text})
@@ -255,12 +276,12 @@ async def prompt(request: web.Request) -> web.Response:
         },
     }
     thing = "Chat" if legacy else "Prompt"
-    return _envelope(request, data, f"Prompt sent to {name}", command, thing)
+    return envelope(request, data, f"Prompt sent to {name}", command, thing)
 
 
-def routes(base: str, *, legacy: bool) -> list[web.RouteDef]:
+def routes(base: str, *, generation: Generation) -> list[web.RouteDef]:
     """The route table under ``base`` (``"/api/v1/"``) for one generation of the API."""
-    chat = "cli/chat/{name}/" if legacy else "cli/prompt/{name}/"
+    chat = "cli/prompt/{name}/" if generation == "v0.14" else "cli/chat/{name}/"
     return [
         web.post(base + "cli/whoami/", whoami),
         web.get(base + "cli/describe/{kind}/", describe),

@@ -151,12 +151,14 @@ async def completions_sync(request: web.Request) -> web.Response:
 def last_event_id(request: web.Request) -> int:
     """The index of the first event to send: one past ``Last-Event-ID``, or 0.
 
+    Only the ``extended`` profile resumes: the real servers ignore the header.
+
     Raises:
         ApiError: 400 when the header is not an integer.
     """
     raw = request.headers.get("Last-Event-ID")
-    if raw is None or not raw.strip():
-        return 0
+    if raw is None or not raw.strip() or not request.app[CONTEXT].profile.event_ids:
+        return 0  # the real servers send no event ids and ignore the header
     try:
         return max(0, int(raw.strip()) + 1)
     except ValueError:
@@ -312,12 +314,30 @@ def _endpoint(request: web.Request) -> ModelEndpoint:
     return endpoint
 
 
+_ORDERS = ("newest", "oldest", "alphabetical")
+
+
 async def list_endpoints(request: web.Request) -> web.Response:
-    """``GET llm/model-endpoints?name=``."""
+    """``GET llm/model-endpoints?name=&order_by=``.
+
+    scaleapi/llm-engine@a8236961: ``order_by`` is ``ModelEndpointOrderBy``
+    (common/dtos/model_endpoints.py); the record repository sorts by creation for ``newest``
+    and ``oldest`` and leaves ``alphabetical`` unsorted
+    (infra/repositories/db_model_endpoint_record_repository.py).
+    """
     endpoints = list(request.app[CONTEXT].state.endpoints.values())
     name = request.query.get("name")
     if name is not None:
         endpoints = [endpoint for endpoint in endpoints if endpoint.name == name]
+    order = request.query.get("order_by")
+    if order is not None and order not in _ORDERS:
+        invalid = Invalid()
+        invalid.add(
+            ("query", "order_by"), "Input should be 'newest', 'oldest' or 'alphabetical'", "enum"
+        )
+        invalid.raise_if_any()
+    if order in ("newest", "oldest"):
+        endpoints.sort(key=lambda endpoint: endpoint.seq, reverse=order == "newest")
     body = paginate(request, "model_endpoints", endpoints, lambda item: item.body)
     return json_response(body)
 
@@ -355,7 +375,7 @@ async def download_model(request: web.Request) -> web.Response:
     if not known:
         raise ApiError(404, f"Model {model_name!r} was not found.")
     files = ("model.safetensors", "config.json", "tokenizer.json")
-    urls = {name: f"{context.url}downloads/{model_name}/{name}" for name in files}
+    urls = {name: f"{context.root}v1/downloads/{model_name}/{name}" for name in files}
     return json_response({"urls": urls})
 
 

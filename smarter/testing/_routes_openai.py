@@ -1,15 +1,21 @@
 """OpenAI-compatible routes: ``chat/completions`` (plain and streamed) and ``responses``.
 
-Errors use the OpenAI shape ``{"error": {"message", "type", "param", "code"}}``. Any model
-name is accepted: the fake model answers for all of them.
+Two servers answer chat completions: the OpenAI-compatible one (``/openai/v1/``), whose
+errors are ``{"error": {"message", "type", "param", "code"}}`` and whose streams end with
+``data: [DONE]``; and the LLM Engine's ``v2/chat/completions``
+(``scaleapi/llm-engine@a8236961:model-engine/model_engine_server/api/v2/chat_completion.py``),
+which answers FastAPI errors, leaves null keys out of its chunks, sends no ``[DONE]`` (the
+body just ends), and reports a failure mid-stream as ``{"error": {"status_code", "content":
+{"error", "timestamp"}}}``. Any model name is accepted: the fake model answers for all.
 
 The answer is the fake model's words for the last user message. Its length is
 ``max_tokens`` (``max_output_tokens``), default 16; ``finish_reason`` is ``"length"`` when the
 caller's own ``max_tokens`` cut the answer, and ``"stop"`` when the default length or a
 ``stop`` sequence ended it.
 
-Chat streams carry ids like completion streams (so ``Last-Event-ID`` resumes them), and
-their keep-alives are ``: ping`` comments only: an OpenAI chunk has no null form.
+In the ``extended`` profile chat streams carry ids like completion streams (so
+``Last-Event-ID`` resumes them); their keep-alives are ``: ping`` comments only: an OpenAI
+chunk has no null form.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from smarter.testing._routes_llm import last_event_id
 from smarter.testing._sse import run_stream
 from smarter.testing._state import new_id
 
-__all__ = ["routes"]
+__all__ = ["engine_routes", "routes"]
 
 _DEFAULT_TOKENS = 16
 _MAX_TOKENS = 200_000
@@ -144,21 +150,32 @@ def _completion_id(request: web.Request) -> str:
     return "chatcmpl-" + hashlib.blake2b(seed.encode(), digest_size=12).hexdigest()
 
 
-def _chat_events(head: str, answer: _Answer, start: int) -> Iterator[tuple[int, str]]:
+def _chat_events(
+    head: str, answer: _Answer, start: int, *, engine: bool
+) -> Iterator[tuple[int, str]]:
     # Event 0 announces the role, events 1..n carry the content, n+1 the finish reason,
-    # n+2 is [DONE]; the ids are these indexes, so Last-Event-ID resumes anywhere.
+    # n+2 is [DONE] (not on the LLM Engine); the ids are these indexes, so Last-Event-ID
+    # resumes anywhere.
     count = len(answer.pieces)
+    tail = "" if engine else ',"logprobs":null,"finish_reason":null'
     for index in range(start, count + 3):
         if index == 0:
-            delta, finish = '{"role":"assistant","content":""}', "null"
+            delta, end = '{"role":"assistant","content":""}', tail
         elif index <= count:
-            delta, finish = '{"content":' + json.dumps(answer.pieces[index - 1]) + "}", "null"
+            delta, end = '{"content":' + json.dumps(answer.pieces[index - 1]) + "}", tail
         elif index == count + 1:
-            delta, finish = "{}", json.dumps(answer.finish_reason)
+            finish = json.dumps(answer.finish_reason)
+            delta = "{}"
+            end = (
+                f',"finish_reason":{finish}'
+                if engine
+                else f',"logprobs":null,"finish_reason":{finish}'
+            )
         else:
-            yield index, "[DONE]"
+            if not engine:
+                yield index, "[DONE]"
             return
-        yield index, f'{head}{delta},"logprobs":null,"finish_reason":{finish}}}]}}'
+        yield index, f"{head}{delta}{end}}}]}}"
 
 
 def _chat_error(fault: Fault) -> str:
@@ -166,8 +183,23 @@ def _chat_error(fault: Fault) -> str:
     return json.dumps({"error": error})
 
 
+def _engine_error(fault: Fault) -> str:
+    # LLM Engine v2: the upstream error relayed, no request id (api/v2/chat_completion.py).
+    content = {"error": fault.error_message, "timestamp": time.strftime("%Y-%m-%d %H:%M:%S")}
+    return json.dumps({"error": {"status_code": fault.error_status, "content": content}})
+
+
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     """``POST chat/completions``, a ``chat.completion`` or, with ``stream``, its chunks."""
+    return await _chat(request, engine=False)
+
+
+async def engine_chat_completions(request: web.Request) -> web.StreamResponse:
+    """``POST v2/chat/completions`` of the LLM Engine."""
+    return await _chat(request, engine=True)
+
+
+async def _chat(request: web.Request, *, engine: bool) -> web.StreamResponse:
     start = last_event_id(request)
     body = await json_body(request)
     model = body.get("model")
@@ -191,35 +223,46 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             f'{{"id":{json.dumps(completion_id)},"object":"chat.completion.chunk",'
             f'"created":{created},"model":{json.dumps(model)},"choices":[{{"index":0,"delta":'
         )
-        events = _chat_events(head, answer, start)
-        return await run_stream(request, events, error_data=_chat_error)
+        events = _chat_events(head, answer, start, engine=engine)
+        return await run_stream(
+            request, events, error_data=_engine_error if engine else _chat_error
+        )
     answers = [_answer(body, prompt, limit, choice) for choice in range(count)]
     prompt_tokens = sum(count_words(_text_of(message.get("content"))) for message in messages)
     completion_tokens = sum(answer.completion_tokens for answer in answers)
+    message: dict[str, Any] = {"role": "assistant", "refusal": None}
+    if engine:
+        # The LLM Engine's DTO sends every key of vLLM's message, null when unset.
+        message.update(
+            annotations=None, audio=None, function_call=None, tool_calls=None,
+            reasoning_content=None,
+        )  # fmt: skip
     choices = [
         {
             "index": index,
-            "message": {"role": "assistant", "content": answer.content, "refusal": None},
+            "message": {**message, "content": answer.content},
             "logprobs": None,
             "finish_reason": answer.finish_reason,
         }
         for index, answer in enumerate(answers)
     ]
-    usage = {
+    usage: dict[str, Any] = {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
     }
-    return json_response(
-        {
-            "id": completion_id,
-            "object": "chat.completion",
-            "created": created,
-            "model": model,
-            "choices": choices,
-            "usage": usage,
-        }
-    )
+    completion: dict[str, Any] = {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": choices,
+        "usage": usage,
+    }
+    if engine:
+        usage.update(completion_tokens_details=None, prompt_tokens_details=None)
+        completion.update(service_tier=None, system_fingerprint=None)
+    return json_response(completion)
 
 
 async def responses(request: web.Request) -> web.Response:
@@ -271,8 +314,13 @@ async def responses(request: web.Request) -> web.Response:
 
 
 def routes(base: str) -> list[web.RouteDef]:
-    """The route table under ``base`` (``"/api/v1/"``)."""
+    """The OpenAI-compatible route table under ``base`` (``"/openai/v1/"``)."""
     return [
         web.post(base + "chat/completions", chat_completions),
         web.post(base + "responses", responses),
     ]
+
+
+def engine_routes(base: str) -> list[web.RouteDef]:
+    """The LLM Engine's OpenAI-style routes under ``base`` (``"/v2/"``)."""
+    return [web.post(base + "chat/completions", engine_chat_completions)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import secrets
 import signal
@@ -18,35 +19,56 @@ import threading
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from aiohttp import web
 
 from smarter.testing._app import create_app
 from smarter.testing._faults import Fault, FaultQueue, route_matches
-from smarter.testing._http import Context
+from smarter.testing._http import OPENAI_PATH, PLATFORM_PATH, Context
+from smarter.testing._profiles import Profile, profile_named
 from smarter.testing._routes_cli import make_chatbot
 from smarter.testing._state import RecordedRequest, RequestLog, ServerState, make_endpoint
 
-__all__ = ["ReferenceServer", "serve"]
+__all__ = ["ClientKwargs", "ReferenceServer", "serve"]
 
 _T = TypeVar("_T")
-_BASE_PATH = "/api/v1/"
 # How long stop() lets a request in flight finish before cancelling it. Streams and
 # scripted delays end at once anyway (they watch the stopping event).
 _SHUTDOWN_GRACE = 0.25
 _THREAD_NAME = "smarter-reference-server"
 
 
+class ClientKwargs(TypedDict):
+    """The arguments that point a client at a reference server (typed, for ``**`` unpacking).
+
+    .. versionadded:: 0.3.0
+    """
+
+    base_url: str
+    api_key: str
+    llm_engine_url: str
+    openai_base_url: str
+
+
 class ReferenceServer:
     """An in-memory server of the whole wire protocol, on a real loopback socket.
 
-    It enforces its API key, keeps state (files, fine-tuning jobs, model endpoints,
-    chatbots and their sessions), answers with a deterministic fake model, honours
-    ``Idempotency-Key`` and ``Last-Event-ID``, records every request, and injects
-    scripted faults (:class:`~smarter.testing.Fault`) per route.
+    One port serves the three services a client talks to: the Smarter platform
+    (:attr:`url`, ``/api/v1/``), an LLM Engine (:attr:`llm_engine_url`, the root) and an
+    OpenAI-compatible server (:attr:`openai_base_url`, ``/openai/v1/``);
+    :meth:`client_kwargs` gives the arguments that point a client at all three. It enforces
+    its API key as each real server does, keeps state (files, fine-tuning jobs, model
+    endpoints, chatbots and their sessions), answers with a deterministic fake model, records
+    every request, and injects scripted faults (:class:`~smarter.testing.Fault`) per route.
+    Its *profile* says which real servers it answers like (:mod:`smarter.testing` lists
+    them); only ``extended`` adds what no real server does (event ids and resume,
+    ``Idempotency-Key`` replay, paging).
 
     Args:
+        profile: ``"smarter"`` (the default: smarter v0.14.19 and LLM Engine ``a8236961``),
+            ``"smarter-legacy"`` (v0.13.223), ``"smarter-v0.10"`` (v0.10.21) or
+            ``"extended"``.
         api_key: The key clients must send; default a random ``sk-test-<32 hex>``.
         host: The interface to listen on.
         port: The port; 0 picks a free one.
@@ -54,15 +76,15 @@ class ReferenceServer:
             ``version``, and ``spec.config`` fields); ``example`` always exists.
         models: Extra model endpoints, by name or as mappings of fields that override the
             defaults; ``example-model`` always exists.
-        keepalive_interval: Seconds between keep-alives on streams (a ``: ping`` comment
-            and, on completion streams, an ``output: null`` chunk).
+        keepalive_interval: Seconds between keep-alives on streams (a ``: ping - <time>``
+            comment and, in the ``extended`` profile, an ``output: null`` chunk on
+            completion streams).
         token_delay: Seconds between two streamed chunks.
         job_step: Fine-tuning jobs are PENDING for ``job_step`` seconds, RUNNING for
             another ``job_step``, then SUCCESS.
-        legacy_chatbots: Serve only the chatbot routes from before the June 2026 rename
-            (``cli/describe/chatbot/``, ``cli/chat/<name>/``) instead of the current ones.
-        paginate: False: list bodies hold every item and no ``next_cursor`` key.
-        request_ids: False: no ``x-request-id`` header on responses.
+        legacy_chatbots: True: the ``smarter-legacy`` profile (kept from 0.2).
+        paginate: Override the profile: list bodies with (True) or without (False) paging.
+        request_ids: Override the profile: ``x-request-id`` on every answer, or on none.
         upload_dir: Where uploads over 1 MiB are written; default a temporary directory
             that the server removes when it stops.
 
@@ -72,6 +94,7 @@ class ReferenceServer:
     def __init__(
         self,
         *,
+        profile: str | Profile = "smarter",
         api_key: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -81,10 +104,15 @@ class ReferenceServer:
         token_delay: float = 0.0,
         job_step: float = 0.5,
         legacy_chatbots: bool = False,
-        paginate: bool = True,
-        request_ids: bool = True,
+        paginate: bool | None = None,
+        request_ids: bool | None = None,
         upload_dir: str | os.PathLike[str] | None = None,
     ) -> None:
+        chosen = profile_named("smarter-legacy" if legacy_chatbots else profile)
+        if paginate is not None:
+            chosen = dataclasses.replace(chosen, paginate=paginate)
+        if request_ids is not None:
+            chosen = dataclasses.replace(chosen, request_ids=request_ids)
         for name, value in (
             ("keepalive_interval", keepalive_interval),
             ("token_delay", token_delay),
@@ -108,14 +136,11 @@ class ReferenceServer:
             log=RequestLog(),
             faults=FaultQueue(),
             api_key=api_key or "sk-test-" + secrets.token_hex(16),
-            base_path=_BASE_PATH,
+            profile=chosen,
             upload_dir=self._upload_dir or Path(tempfile.gettempdir()),
             keepalive_interval=keepalive_interval,
             token_delay=token_delay,
             job_step=job_step,
-            legacy_chatbots=legacy_chatbots,
-            paginate=paginate,
-            request_ids=request_ids,
         )
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -152,8 +177,8 @@ class ReferenceServer:
         self._runner = runner
         host, port = runner.addresses[0][:2]
         host = f"[{host}]" if ":" in host else host
-        self._url = f"http://{host}:{port}{_BASE_PATH}"
-        self._context.url = self._url
+        self._url = f"http://{host}:{port}/"
+        self._context.root = self._url
 
     async def stop(self) -> None:
         """Stop listening and close every connection, streams in flight included.
@@ -214,16 +239,75 @@ class ReferenceServer:
 
     # -- what tests read and script ----------------------------------------------------
 
-    @property
-    def url(self) -> str:
-        """The base URL, ``http://127.0.0.1:<port>/api/v1/`` (always ending in ``/``).
-
-        Raises:
-            RuntimeError: The server has not started.
-        """
+    def _root(self) -> str:
         if self._url is None:
             raise RuntimeError("the reference server has not started")
         return self._url
+
+    @property
+    def url(self) -> str:
+        """The platform's base URL, ``http://127.0.0.1:<port>/api/v1/``.
+
+        Raises:
+            RuntimeError: The server has not started.
+
+        .. versionchanged:: 0.3.0
+           The platform's only: the LLM Engine has :attr:`llm_engine_url`.
+        """
+        return self._root() + PLATFORM_PATH.lstrip("/")
+
+    @property
+    def llm_engine_url(self) -> str:
+        """The LLM Engine's root URL, ``http://127.0.0.1:<port>/`` (it serves ``v1/``, ``v2/``).
+
+        .. versionadded:: 0.3.0
+        """
+        return self._root()
+
+    @property
+    def openai_base_url(self) -> str:
+        """The OpenAI-compatible server's base URL, ``http://127.0.0.1:<port>/openai/v1/``.
+
+        .. versionadded:: 0.3.0
+        """
+        return self._root() + OPENAI_PATH.lstrip("/")
+
+    @property
+    def profile(self) -> Profile:
+        """What the server answers like.
+
+        .. versionadded:: 0.3.0
+        """
+        return self._context.profile
+
+    def client_kwargs(self) -> ClientKwargs:
+        """The client arguments that point at this server's three services, keys included.
+
+        ``Client(**server.client_kwargs())`` / ``AsyncClient(**server.client_kwargs())``.
+
+        .. versionadded:: 0.3.0
+        """
+        return {
+            "base_url": self.url,
+            "api_key": self.api_key,
+            "llm_engine_url": self.llm_engine_url,
+            "openai_base_url": self.openai_base_url,
+        }
+
+    def client_env(self) -> dict[str, str]:
+        """The environment variables that point a client made with no arguments here.
+
+        For a subprocess or a command line under test:
+        ``subprocess.run([...], env={**os.environ, **server.client_env()})``.
+
+        .. versionadded:: 0.3.0
+        """
+        return {
+            "SMARTER_BASE_URL": self.url,
+            "SMARTER_API_KEY": self.api_key,
+            "LLM_ENGINE_BASE_PATH": self.llm_engine_url,
+            "SMARTER_OPENAI_BASE_URL": self.openai_base_url,
+        }
 
     @property
     def api_key(self) -> str:
@@ -245,7 +329,7 @@ class ReferenceServer:
 
         Args:
             method: Upper-case method, or ``"*"`` for any.
-            route: An fnmatch pattern over the path relative to the base URL.
+            route: An fnmatch pattern over the path relative to its service's base URL.
 
         Returns:
             The matching requests, in arrival order.
@@ -267,8 +351,9 @@ class ReferenceServer:
 
         Args:
             method: Upper-case method, or ``"*"`` for any.
-            route: An fnmatch pattern over the path relative to the base URL, without query
-                (``"files"``, ``"files/*"``, ``"llm/completions-stream"``).
+            route: An fnmatch pattern over the path relative to its service's base URL,
+                without query (``"cli/whoami/"``, ``"v1/files/*"``,
+                ``"v1/llm/completions-stream"``, ``"chat/completions"``).
             *faults: The faults.
         """
         self._context.faults.add(method, route, faults)
@@ -341,6 +426,9 @@ async def _serve(host: str, port: int, kwargs: dict[str, Any]) -> None:
     server = ReferenceServer(host=host, port=port, **kwargs)
     await server.start()
     print(f"Smarter reference server on {server.url} (api key: {server.api_key})", flush=True)
+    print(f"profile {server.profile.name}; a client made with no arguments is pointed here by:")
+    for name, value in server.client_env().items():
+        print(f"  export {name}={value}", flush=True)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
@@ -361,8 +449,9 @@ async def _serve(host: str, port: int, kwargs: dict[str, Any]) -> None:
 def serve(host: str = "127.0.0.1", port: int = 8083, **kwargs: Any) -> None:
     """Run a reference server in the foreground until SIGINT or SIGTERM.
 
-    Prints one line, ``Smarter reference server on <url> (api key: <key>)``, once it
-    listens. Uses uvloop when it is installed.
+    Prints ``Smarter reference server on <url> (api key: <key>)`` once it listens, then
+    its profile and the ``export`` lines of :meth:`ReferenceServer.client_env`. Uses uvloop
+    when it is installed.
 
     Args:
         host: The interface to listen on.

@@ -9,6 +9,7 @@ that 50,000 events cost a few dozen network writes rather than 50,000. A paced s
 from __future__ import annotations
 
 import asyncio
+import datetime
 import time
 from collections.abc import Callable, Iterable
 
@@ -39,14 +40,17 @@ class SSEWriter:
         self._context: Context = request.app[CONTEXT]
         self._fault = fault
         self._line = fault.line_ending
-        self._keepalive_data = keepalive_data
+        profile = self._context.profile
+        # Ids only where the profile serves them, unless the fault says otherwise.
+        self._ids = profile.event_ids if fault.ids is None else fault.ids
+        self._keepalive_data = keepalive_data if profile.null_keepalives else None
         self._buffer = bytearray()
         self._wrote = False
         self._last_keepalive = time.monotonic()
 
     def _frame(self, data: str, event_id: int | None) -> bytes:
         line = self._line
-        if event_id is not None and self._fault.ids:
+        if event_id is not None and self._ids:
             return f"id: {event_id}{line}data: {data}{line}{line}".encode()
         return f"data: {data}{line}{line}".encode()
 
@@ -58,9 +62,13 @@ class SSEWriter:
         await self._emit(self._frame(data, event_id))
 
     async def keepalive(self) -> None:
-        """Send a ``: ping`` comment and, on completion streams, an ``output: null`` chunk."""
+        """Send a ``: ping - <time>`` comment, as sse-starlette does.
+
+        On completion streams in the ``extended`` profile, also an ``output: null`` chunk.
+        """
         self._last_keepalive = time.monotonic()
-        payload = f": ping{self._line}{self._line}".encode()
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        payload = f": ping - {now}{self._line}{self._line}".encode()
         if self._keepalive_data is not None:
             payload += self._frame(self._keepalive_data, None)
         await self._emit(payload)

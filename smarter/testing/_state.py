@@ -54,7 +54,7 @@ class RecordedRequest:
     method: str
     """The method, upper case."""
     path: str
-    """The path relative to the base URL, as sent (percent-encoding kept), without query."""
+    """The path relative to its service's mount, as sent (percent-encoding kept), no query."""
     query: Mapping[str, str]
     """The query parameters (a ``MultiDictProxy``)."""
     headers: Mapping[str, str]

@@ -26,7 +26,7 @@ def smarter_server() -> Iterator[ReferenceServer]:
     """A fresh reference server on 127.0.0.1, running in its own thread for one test.
 
     Yields:
-        The running server; ``server.url`` and ``server.api_key`` configure a client.
+        The running server; ``server.client_kwargs()`` configures a client.
     """
     from smarter.testing import ReferenceServer
 
@@ -44,7 +44,7 @@ def smarter_client(smarter_server: ReferenceServer) -> Iterator[Any]:
     # Looked up on the module object so that this file type-checks whichever version of
     # the client package is installed next to it.
     smarter = importlib.import_module("smarter")
-    client = smarter.Client(base_url=smarter_server.url, api_key=smarter_server.api_key)
+    client = smarter.Client(**smarter_server.client_kwargs())
     try:
         yield client
     finally:

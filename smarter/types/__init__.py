@@ -73,6 +73,7 @@ if TYPE_CHECKING:
         ResponseInputItemParam,
         ResponseOutputItem,
         ResponseOutputText,
+        ResponseTextConfig,
         ResponseUsage,
     )
     from smarter.types.whoami import WhoAmI, WhoAmIAccount, WhoAmIUser
@@ -107,6 +108,7 @@ __all__ = [
     "ResponseInputItemParam",
     "ResponseOutputItem",
     "ResponseOutputText",
+    "ResponseTextConfig",
     "ResponseUsage",
     # chatbots
     "ChatbotManifest",
@@ -206,6 +208,7 @@ _HOMES = {
             "ResponseInputItemParam",
             "ResponseOutputItem",
             "ResponseOutputText",
+            "ResponseTextConfig",
             "ResponseUsage",
         ),
         "whoami": ("WhoAmI", "WhoAmIAccount", "WhoAmIUser"),

@@ -12,6 +12,7 @@ __all__ = [
     "ResponseUsage",
     "Response",
     "ResponseInputItemParam",
+    "ResponseTextConfig",
 ]
 
 
@@ -95,6 +96,19 @@ class Response(BaseModel):
             for part in item.content or ()
             if part.type == "output_text" and part.text is not None
         )
+
+
+class ResponseTextConfig(TypedDict, total=False):
+    """The ``text`` of a response request: how the answer is formatted.
+
+    .. versionadded:: 0.3.0
+    """
+
+    format: Any
+    """``{"type": "text"}``, ``{"type": "json_object"}`` or ``{"type": "json_schema",
+    "name", "schema", "strict"}``."""
+    verbosity: str
+    """``"low"``, ``"medium"`` or ``"high"``."""
 
 
 class ResponseInputItemParam(TypedDict):

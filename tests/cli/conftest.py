@@ -20,6 +20,9 @@ from smarter.testing import ReferenceServer
 _SCRUBBED = (
     "SMARTER_API_KEY",
     "SMARTER_BASE_URL",
+    "SMARTER_OPENAI_BASE_URL",
+    "LLM_ENGINE_BASE_PATH",
+    "SCALE_API_KEY",
     "SMARTER_LOG",
     "FORCE_COLOR",
     "TTY_COMPATIBLE",
@@ -79,10 +82,8 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     return base_env(tmp_path)
 
 
-@pytest.fixture
-def smarter_cli(server: ReferenceServer, tmp_path: Path, cli_env: dict[str, str]) -> Runner:
-    """Run the command against the ``server`` fixture (key and URL in the environment)."""
-    env = {**cli_env, "SMARTER_API_KEY": server.api_key, "SMARTER_BASE_URL": server.url}
+def _runner(server: ReferenceServer, tmp_path: Path, cli_env: dict[str, str]) -> Runner:
+    env = {**cli_env, **server.client_env()}
     work = tmp_path / "work"
     work.mkdir()
 
@@ -90,6 +91,20 @@ def smarter_cli(server: ReferenceServer, tmp_path: Path, cli_env: dict[str, str]
         return run_smarter(*args, env={**env, **extra_env}, cwd=work, stdin=stdin)
 
     return run
+
+
+@pytest.fixture
+def smarter_cli(server: ReferenceServer, tmp_path: Path, cli_env: dict[str, str]) -> Runner:
+    """Run the command against the ``server`` fixture (its variables in the environment)."""
+    return _runner(server, tmp_path, cli_env)
+
+
+@pytest.fixture
+def extended_cli(
+    extended_server: ReferenceServer, tmp_path: Path, cli_env: dict[str, str]
+) -> Runner:
+    """Run the command against the ``extended_server`` fixture."""
+    return _runner(extended_server, tmp_path, cli_env)
 
 
 def run_all(run: Runner, *commands: Sequence[str]) -> list[Result]:

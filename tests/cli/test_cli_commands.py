@@ -25,7 +25,7 @@ class TestWhoami:
         assert f"server       {server.url}" in human.stdout
         assert (
             wire.json()["user"]["username"],
-            wire.json()["account"]["account_number"],
+            wire.json()["account"]["accountNumber"],  # v0.14.19's wire names
         ) == ("reference", "3141-5926-5359")
 
 
@@ -43,10 +43,10 @@ class TestChat:
         assert len(again.json()["request"]["messages"]) == 2  # system prompt and this message
 
     def test_missing_chatbot(self, smarter_cli: Runner) -> None:
-        """A chatbot that does not exist is a NotFoundError: exit 1."""
+        """A chatbot that does not exist is a NotFoundError (the platform's 503): exit 1."""
         result = smarter_cli("chat", "no-such-bot", "Hello")
 
-        assert (result.code, result.stderr[:26]) == (1, "error: NotFoundError [404]")
+        assert (result.code, result.stderr[:26]) == (1, "error: NotFoundError [503]")
 
 
 class TestComplete:
@@ -54,7 +54,7 @@ class TestComplete:
         self, smarter_cli: Runner, server: ReferenceServer
     ) -> None:
         """--stream prints exactly the text of the same completion, and --json one chunk a line."""
-        with smarter.Client(base_url=server.url, api_key=server.api_key) as client:
+        with smarter.Client(**server.client_kwargs()) as client:
             expected = client.completions.create(model="example-model", prompt="Once").output.text
 
         plain, streamed, lines = run_all(
@@ -76,7 +76,7 @@ class TestComplete:
             "complete", "-m", "example-model", "-", "--max-new-tokens", "5",
             "--temperature", "0.5", "--stop", "zzz", "--stop", "yyy", "--json", stdin="From stdin",
         )  # fmt: skip
-        sent = json.loads(server.requests_to("POST", "llm/completions-sync")[-1].body)
+        sent = json.loads(server.requests_to("POST", "v1/llm/completions-sync")[-1].body)
 
         assert result.code == 0
         assert result.json()["output"]["num_completion_tokens"] == 5
@@ -117,7 +117,7 @@ class TestFiles:
         assert content.stdout == data
         assert content_json.json()["content"] == data
         assert deleted.stdout == f"Deleted {file_id}.\n"
-        assert gone.json() == {"files": [], "next_cursor": None}
+        assert gone.json() == {"files": []}
 
     def test_human_upload_and_progress_bar(self, smarter_cli: Runner, tmp_path: Path) -> None:
         """Upload prints the new file's fields; on a terminal, a bar with bytes and rate."""
@@ -137,9 +137,13 @@ class TestFiles:
         assert "Uploading data.jsonl" in terminal.stderr
         assert "190.0/190.0 kB" in terminal.stderr
 
-    def test_pages(self, smarter_cli: Runner, server: ReferenceServer) -> None:
-        """--limit shows the first page (and says there is more); --all walks every page."""
-        with smarter.Client(base_url=server.url, api_key=server.api_key) as client:
+    def test_pages(self, extended_cli: Runner, extended_server: ReferenceServer) -> None:
+        """--limit shows the first page (and says there is more); --all walks every page.
+
+        Against a server that pages (the ``extended`` profile): LLM Engine lists every file.
+        """
+        server, smarter_cli = extended_server, extended_cli
+        with smarter.Client(**server.client_kwargs()) as client:
             ids = [client.files.create(file=(f"f{n}.txt", b"x" * n)).id for n in (1, 2, 3)]
 
         first, every, bodies = run_all(
@@ -166,7 +170,7 @@ class TestFineTunes:
             "--hyperparameter", "schedule=cosine",
         )  # fmt: skip
         job_id = created.json()["id"]
-        sent = json.loads(server.requests_to("POST", "llm/fine-tunes")[-1].body)
+        sent = json.loads(server.requests_to("POST", "v1/llm/fine-tunes")[-1].body)
         waited = smarter_cli("fine-tunes", "get", job_id, "--wait", "--interval", "0.05")
         listed, listed_json, events, events_json, got, cancel, cancel_json = run_all(
             smarter_cli,

@@ -14,7 +14,8 @@ from smarter.testing import Fault, ReferenceServer
 
 from .conftest import Runner, base_env, run_smarter
 
-ERROR_LINE = re.compile(r"error: NotFoundError \[404\]: .+ \(request id req_[0-9a-f]+\)\n")
+# The request id is the client's: LLM Engine sends none of its own.
+ERROR_LINE = re.compile(r"error: NotFoundError \[404\]: .+ \(request id [0-9a-f-]{36}\)\n")
 
 
 class TestErrors:
@@ -32,6 +33,30 @@ class TestErrors:
 
         assert (result.code, result.stderr.startswith("error: No API key")) == (2, True)
         assert "SMARTER_API_KEY" in result.stderr
+
+    def test_no_llm_engine_names_the_variable(
+        self, server: ReferenceServer, cli_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        """An LLM Engine command with none configured names LLM_ENGINE_BASE_PATH, sends nothing."""
+        env = {**cli_env, "SMARTER_API_KEY": server.api_key, "SMARTER_BASE_URL": server.url}
+
+        result = run_smarter("files", "list", env=env, cwd=tmp_path)
+
+        assert (result.code, "LLM_ENGINE_BASE_PATH" in result.stderr) == (2, True)
+        assert server.requests == []
+
+    def test_llm_engine_options_and_scale_key(
+        self, server: ReferenceServer, cli_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        """--llm-engine-url with SCALE_API_KEY alone reaches LLM Engine, in HTTP Basic."""
+        env = {**cli_env, "SCALE_API_KEY": server.api_key}
+
+        result = run_smarter(
+            "--llm-engine-url", server.llm_engine_url, "files", "list", env=env, cwd=tmp_path
+        )
+
+        assert (result.code, result.stderr) == (0, "(none)\n")  # no files yet
+        assert server.requests[-1].headers["Authorization"].startswith("Basic ")
 
     def test_usage_error_keeps_click_exit_code(self, smarter_cli: Runner) -> None:
         """A usage error (a missing required option) exits 2 with click's message."""
@@ -130,13 +155,12 @@ class TestSignals:
         """SIGINT during ``fine-tunes get --wait`` exits 130 without a traceback."""
         with (
             ReferenceServer.in_thread(job_step=60) as server,
-            smarter.Client(base_url=server.url, api_key=server.api_key) as client,
+            smarter.Client(**server.client_kwargs()) as client,
         ):
             job_id = client.fine_tuning.jobs.create(
                 model="example-model", training_file="https://example.com/t.csv"
             ).id
-            env = {**base_env(tmp_path), "SMARTER_API_KEY": server.api_key,
-                   "SMARTER_BASE_URL": server.url}  # fmt: skip
+            env = {**base_env(tmp_path), **server.client_env()}
             process = subprocess.Popen(
                 [sys.executable, "-m", "smarter", "fine-tunes", "get", job_id, "--wait",
                  "--interval", "0.1"],

@@ -31,9 +31,9 @@ FAULT_KIND = "regressions"
 @pytest.mark.parametrize(
     ("method", "route", "call"),
     [
-        ("GET", "files/*", lambda c: c.files.get("file-x")),
-        ("PUT", "llm/fine-tunes/*/cancel", lambda c: c.fine_tuning.jobs.cancel("ft-x")),
-        ("DELETE", "files/*", lambda c: c.files.delete("file-x")),
+        ("GET", "v1/files/*", lambda c: c.files.get("file-x")),
+        ("PUT", "v1/llm/fine-tunes/*/cancel", lambda c: c.fine_tuning.jobs.cancel("ft-x")),
+        ("DELETE", "v1/files/*", lambda c: c.files.delete("file-x")),
     ],
     ids=["GET", "PUT", "DELETE"],
 )

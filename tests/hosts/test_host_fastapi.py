@@ -54,7 +54,12 @@ def app_url(server: ReferenceServer) -> Iterator[tuple[str, subprocess.Popen[str
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "SMARTER_TEST_URL": server.url, "SMARTER_TEST_KEY": server.api_key},
+        env={
+            **os.environ,
+            **server.client_env(),
+            "SMARTER_TEST_URL": server.url,
+            "SMARTER_TEST_KEY": server.api_key,
+        },
     )
     url = f"http://127.0.0.1:{port}"
     try:

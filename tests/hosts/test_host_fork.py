@@ -70,7 +70,7 @@ def test_child_and_parent_both_call(server: ReferenceServer) -> None:
         text=True,
         timeout=60,
         check=False,
-        env={**os.environ, "URL": server.url, "KEY": server.api_key},
+        env={**os.environ, **server.client_env(), "URL": server.url, "KEY": server.api_key},
     )
 
     assert (done.stdout.splitlines(), done.stderr) == (

@@ -83,6 +83,7 @@ def test_sync_client_in_a_jupyter_kernel(server: ReferenceServer) -> None:
         check=False,
         env={
             **os.environ,
+            **server.client_env(),
             "SMARTER_TEST_URL": server.url,
             "SMARTER_TEST_KEY": server.api_key,
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",

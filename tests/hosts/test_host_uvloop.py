@@ -3,7 +3,8 @@
 uvloop's transports differ from asyncio's in the details a client leans on (how a reset
 surfaces, when buffered bytes are handed over, how sockets close), so the calls that the
 fault matrix runs on asyncio run here on uvloop too: a JSON call, a stream resumed after a
-cut, an upload retried after a drop, a paginated list, a timeout.
+cut, an upload retried after a drop, a paginated list, a timeout. Resume, replayed uploads and
+pages are the extensions of the reference server's ``extended`` profile.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ async def _tour(client: smarter.AsyncClient, server: ReferenceServer) -> dict[st
             model="example-model", prompt="uv", max_new_tokens=12
         )
     ]
-    server.inject("POST", "llm/completions-stream", Fault(cut_after=5, slow_body=0.02))
+    server.inject("POST", "v1/llm/completions-stream", Fault(cut_after=5, slow_body=0.02))
     resumed = [
         c.output.text
         async for c in client.completions.stream(
@@ -43,7 +44,7 @@ async def _tour(client: smarter.AsyncClient, server: ReferenceServer) -> dict[st
         )
     ]
     seen["resumed"] = resumed == reference
-    server.inject("POST", "files", Fault.drop_before())
+    server.inject("POST", "v1/files", Fault.drop_before())
     uploaded = await client.files.create(file=io.BytesIO(b"z" * 200_000))
     seen["upload"] = server.state.files[uploaded.id].size
     seen["list"] = len([f async for f in client.files.list(limit=1)])
@@ -56,14 +57,14 @@ async def _tour(client: smarter.AsyncClient, server: ReferenceServer) -> dict[st
     return seen
 
 
-def test_async_client_on_uvloop_run(server: ReferenceServer) -> None:
+def test_async_client_on_uvloop_run(extended_server: ReferenceServer) -> None:
     """Every kind of call works on uvloop.run, faults included, and closes cleanly."""
+    server = extended_server
 
     async def main() -> dict[str, object]:
         _retry.set_testing(True)  # the fixture set it; this loop is a new one, same switch
-        async with smarter.AsyncClient(
-            base_url=server.url, api_key=server.api_key, max_retries=1
-        ) as client:
+        options = server.client_kwargs()
+        async with smarter.AsyncClient(**options, max_retries=1, retry_creates=True) as client:
             return await _tour(client, server)
 
     seen = uvloop.run(main())
@@ -98,7 +99,7 @@ def test_sync_client_on_a_uvloop_policy(server: ReferenceServer) -> None:
         text=True,
         timeout=60,
         check=False,
-        env={**os.environ, "URL": server.url, "KEY": server.api_key},
+        env={**os.environ, **server.client_env(), "URL": server.url, "KEY": server.api_key},
     )
 
     assert (done.stdout.split(), done.stderr) == (["reference", "uvloop", "4", "True"], "")

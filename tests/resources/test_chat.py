@@ -95,6 +95,15 @@ class TestCreate:
             "Name three colours please", 5, temperature=0.7
         )
 
+    async def test_max_completion_tokens(self, client: AnyClient, server: ReferenceServer) -> None:
+        """max_completion_tokens (OpenAI's newer name, which LLM Engine v2 reads) is sent."""
+        result = await run(
+            client.chat.completions.create(model=MODEL, messages=MESSAGES, max_completion_tokens=3)
+        )
+
+        assert body_of(last_request(server, "POST", ROUTE))["max_completion_tokens"] == 3
+        assert (result.usage.completion_tokens, result.choices[0].finish_reason) == (3, "length")
+
     async def test_json_object_gives_json(self, client: AnyClient) -> None:
         """response_format json_object makes the content a JSON document."""
         result = await run(
@@ -200,6 +209,32 @@ class TestStream:
             chunks = list(stream)
 
         assert (type(stream), sent_before, sent_after, len(chunks)) == (smarter.Stream, 0, 1, 18)
+
+    @pytest.mark.parametrize(
+        ("status", "error"), [(500, smarter.InternalServerError), (400, smarter.BadRequestError)]
+    )
+    async def test_llm_engine_v2_error_chunk(
+        self,
+        kind: str,
+        make_client: Callable[..., AnyClient],
+        server: ReferenceServer,
+        status: int,
+        error: type[smarter.APIStatusError],
+    ) -> None:
+        """LLM Engine v2's error chunk raises the class of its status, with its message.
+
+        {"error": {"status_code", "content": {"error", "timestamp"}}}:
+        scaleapi/llm-engine@a8236961:model-engine/model_engine_server/api/v2/chat_completion.py
+        """
+        client = make_client(kind, openai_base_url=server.llm_engine_url + "v2/")
+        server.inject("POST", "v2/chat/completions", Fault.stream_error(2, status, "pod gone"))
+
+        stream = client.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True)
+        with pytest.raises(error) as caught:
+            await collect(stream)
+
+        assert (caught.value.status_code, caught.value.message) == (status, "pod gone")
+        assert len(server.requests_to("POST", "v2/chat/completions")) == 1
 
     async def test_json_stream(self, client: AnyClient) -> None:
         """A streamed json_object answer joins into the JSON document."""

@@ -13,7 +13,7 @@ from smarter.testing import ReferenceServer
 from smarter.testing._model import generate
 from smarter.types import ChatbotResponse
 
-from .conftest import SERVER_REQUEST_ID, AnyClient, body_of, client_request_id
+from .conftest import AnyClient, body_of, client_request_id
 
 DESCRIBE = "cli/describe/llmclient/"
 PROMPT = "cli/prompt/example/"
@@ -64,12 +64,19 @@ class TestGet:
             {"name": "example"},
         )
 
-    async def test_missing_bot_is_not_found(self, client: AnyClient) -> None:
-        """A chatbot that does not exist raises NotFoundError at get() already."""
+    async def test_missing_bot_is_not_found(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """A chatbot that does not exist raises NotFoundError at get() already, not retried.
+
+        smarter v0.14.19 answers describe with 503, the broker's SAMBrokerErrorNotReady
+        (smarter-sh/smarter@v0.14.19:smarter/smarter/apps/llm_client/manifest/brokers/llm_client.py).
+        """
         with pytest.raises(smarter.NotFoundError, match="no-such-bot") as caught:
             await run(client.resources.chatbots.get(name="no-such-bot"))
 
-        assert caught.value.status_code == 404
+        assert caught.value.status_code == 503
+        assert [r.status for r in server.requests] == [503]
 
 
 class TestPrompt:
@@ -121,7 +128,7 @@ class TestPrompt:
         assert after.session_key == fresh.session_key
         assert (last.query["new_session"], body_of(last)) == ("true", {"prompt": "three"})
 
-    async def test_response(self, client: AnyClient) -> None:
+    async def test_response(self, client: AnyClient, server: ReferenceServer) -> None:
         """str(response) and .text are the reply; to_dict() is the envelope's data."""
         bot = await run(client.resources.chatbots.get(name="example"))
 
@@ -132,7 +139,8 @@ class TestPrompt:
         wire = response.to_dict()
         assert wire["request"]["session_key"] == response.session_key
         assert wire["response"]["data"]["body"]["choices"][0]["message"]["content"] == str(response)
-        assert SERVER_REQUEST_ID.fullmatch(response._request_id)
+        # The platform sends no x-request-id: the id is the call's own.
+        assert response._request_id == server.requests[-1].headers["X-Smarter-RequestId"]
 
     async def test_request_id(self, bare_client: AnyClient, bare_server: ReferenceServer) -> None:
         """_request_id of a reply is the id of its response (the X-Smarter-RequestId sent)."""
@@ -185,10 +193,10 @@ class TestUid:
         )
 
 
-@pytest.fixture
-def legacy_server() -> Iterator[ReferenceServer]:
-    """A server that speaks only the chatbot routes from before the June 2026 rename."""
-    with ReferenceServer.in_thread(legacy_chatbots=True) as server:
+@pytest.fixture(params=["smarter-legacy", "smarter-v0.10"])
+def legacy_server(request: pytest.FixtureRequest) -> Iterator[ReferenceServer]:
+    """A platform from before the June 2026 rename: v0.13.223, then v0.10.21."""
+    with ReferenceServer.in_thread(profile=request.param) as server:
         yield server
 
 
@@ -203,14 +211,21 @@ class TestLegacyServer:
     async def test_falls_back_and_stays(
         self, legacy_client: AnyClient, legacy_server: ReferenceServer
     ) -> None:
-        """One 404 on the current describe route, then only legacy routes, conversation kept."""
+        """One answer naming the unknown kind, then only legacy routes, conversation kept.
+
+        v0.13.x answers the kind it lacks with 500 "Could not find broker" (DRF ignores what
+        initial() returns:
+        smarter-sh/smarter@v0.13.223:smarter/smarter/apps/api/v1/cli/views/base.py), v0.10.x
+        with 400; neither is retried.
+        """
         bot = await run(legacy_client.resources.chatbots.get(name="example"))
         first = await run(bot.prompt("one"))
         second = await run(bot.prompt("two"))
 
         log = [(request.path, request.status) for request in legacy_server.requests]
+        unknown_kind = 500 if legacy_server.profile.platform == "v0.13" else 400
         assert log == [
-            (DESCRIBE, 404),
+            (DESCRIBE, unknown_kind),
             ("cli/describe/chatbot/", 200),
             ("cli/chat/example/", 200),
             ("cli/chat/example/", 200),
@@ -218,10 +233,24 @@ class TestLegacyServer:
         assert (bot.kind, str(first), str(second)) == ("Chatbot", reply("one", 1), reply("two", 2))
         assert first.session_key == second.session_key
 
-    async def test_missing_bot_is_not_found(self, legacy_client: AnyClient) -> None:
-        """A missing bot on a legacy server is still a NotFoundError naming it."""
+    async def test_missing_bot_is_not_found(
+        self, legacy_client: AnyClient, legacy_server: ReferenceServer
+    ) -> None:
+        """A missing bot on a legacy server is a NotFoundError naming it, not retried.
+
+        v0.13.223 answers 503 NotReady; v0.10.21 a 500 AttributeError with no description
+        (smarter-sh/smarter@v0.10.21:smarter/smarter/apps/chatbot/manifest/brokers/chatbot.py,
+        describe()).
+        """
         with pytest.raises(smarter.NotFoundError, match="no-such-bot"):
             await run(legacy_client.resources.chatbots.get(name="no-such-bot"))
+
+        v013 = legacy_server.profile.platform == "v0.13"
+        log = [(request.path, request.status) for request in legacy_server.requests]
+        assert log == [
+            (DESCRIBE, 500 if v013 else 400),
+            ("cli/describe/chatbot/", 503 if v013 else 500),
+        ]
 
 
 class TestResumeASession:

@@ -17,8 +17,8 @@ from .conftest import SERVER_REQUEST_ID, AnyClient, body_of, client_request_id, 
 
 MODEL = "example-model"
 PROMPT = "Tell me a story about the sea"
-SYNC_ROUTE = "llm/completions-sync"
-STREAM_ROUTE = "llm/completions-stream"
+SYNC_ROUTE = "v1/llm/completions-sync"
+STREAM_ROUTE = "v1/llm/completions-stream"
 
 
 class TestCreate:
@@ -34,9 +34,10 @@ class TestCreate:
             result.output.num_completion_tokens,
             result.output.tokens,
         ) == (expected.text, 7, 6, None)
+        # The body's request_id is the server's own; the LLM Engine sends no x-request-id,
+        # so _request_id is the call's X-Smarter-RequestId.
         assert SERVER_REQUEST_ID.fullmatch(result.request_id or "")
-        # The body's request_id is the server's x-request-id, which the result carries.
-        assert result._request_id == result.request_id
+        assert result._request_id != result.request_id
 
     async def test_request_id_is_the_calls(
         self, bare_client: AnyClient, bare_server: ReferenceServer
@@ -84,6 +85,7 @@ class TestCreate:
                 guided_regex="[a-z]+",
                 guided_choice=["yes", "no"],
                 guided_grammar="start: 'a'",
+                skip_special_tokens=False,
             )
         )
 
@@ -102,6 +104,7 @@ class TestCreate:
             "guided_regex": "[a-z]+",
             "guided_choice": ["yes", "no"],
             "guided_grammar": "start: 'a'",
+            "skip_special_tokens": False,
         }
 
     @pytest.mark.parametrize("limit", [1, 9])
@@ -211,7 +214,9 @@ class TestStream:
             7,
             5,
         )
-        assert {chunk.request_id for chunk in chunks} == {stream.request_id}
+        # The server's id is in every chunk; the LLM Engine sends no x-request-id, so the
+        # stream's own id is the call's X-Smarter-RequestId.
+        assert len({chunk.request_id for chunk in chunks}) == 1
         assert {chunk._request_id for chunk in chunks} == {stream.request_id}
 
     async def test_returned_at_once_sent_when_iterated(

@@ -49,7 +49,7 @@ class TestCreate:
         """An upload is one multipart POST to files with an Idempotency-Key."""
         await run(client.files.create(file=DATA))
 
-        request = last_request(server, "POST", "files")
+        request = last_request(server, "POST", "v1/files")
         assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
         assert len(request.headers["Idempotency-Key"]) == 36
 
@@ -57,7 +57,7 @@ class TestCreate:
         """_request_id is the id of the response (the X-Smarter-RequestId sent)."""
         created = await run(bare_client.files.create(file=DATA))
 
-        assert created._request_id == client_request_id(bare_server, "POST", "files")
+        assert created._request_id == client_request_id(bare_server, "POST", "v1/files")
 
 
 class TestReadBack:
@@ -99,12 +99,12 @@ class TestReadBack:
         with pytest.raises(smarter.NotFoundError):
             await run(client.files.content("../admin"))
 
-        assert server.requests[-1].path == "files/..%2Fadmin/content"
+        assert server.requests[-1].path == "v1/files/..%2Fadmin/content"
 
     async def test_unknown_fields_kept(self, client: AnyClient, server: ReferenceServer) -> None:
         """An unknown field of a file is kept and readable."""
         body = {"id": "file-1", "filename": "a", "size": 1, "purpose": "fine-tune"}
-        server.inject("GET", "files/*", Fault(status=200, body=body))
+        server.inject("GET", "v1/files/*", Fault(status=200, body=body))
 
         got = await run(client.files.get("file-1"))
 
@@ -130,7 +130,7 @@ class TestList:
         await run(client.files.list())
         await run(client.files.list(limit=7))
 
-        assert [dict(request.query) for request in server.requests_to("GET", "files")] == [
+        assert [dict(request.query) for request in server.requests_to("GET", "v1/files")] == [
             {"limit": "20"},
             {"limit": "7"},
         ]

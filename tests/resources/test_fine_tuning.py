@@ -45,7 +45,7 @@ class TestCreate:
 
         assert isinstance(created, CreateFineTuneResponse)
         assert created.id in server.state.jobs
-        assert body_of(last_request(server, "POST", "llm/fine-tunes")) == {
+        assert body_of(last_request(server, "POST", "v1/llm/fine-tunes")) == {
             "model": MODEL,
             "training_file": TRAINING,
             "hyperparameters": {},
@@ -66,7 +66,7 @@ class TestCreate:
         )
 
         job = server.state.jobs[created.id]
-        assert body_of(last_request(server, "POST", "llm/fine-tunes")) == {
+        assert body_of(last_request(server, "POST", "v1/llm/fine-tunes")) == {
             "model": MODEL,
             "training_file": upload.id,
             "validation_file": TRAINING,
@@ -95,7 +95,7 @@ class TestCreate:
             bare_client.fine_tuning.jobs.create(model=MODEL, training_file=TRAINING)
         )
 
-        assert created._request_id == client_request_id(bare_server, "POST", "llm/fine-tunes")
+        assert created._request_id == client_request_id(bare_server, "POST", "v1/llm/fine-tunes")
 
 
 class TestLifecycle:
@@ -145,8 +145,11 @@ class TestLifecycle:
 
         cancelled = await run(client.fine_tuning.jobs.cancel(created.id))
 
-        request = last_request(server, "PUT", "llm/fine-tunes/*/cancel")
-        assert (cancelled.success, request.path) == (False, f"llm/fine-tunes/{created.id}/cancel")
+        request = last_request(server, "PUT", "v1/llm/fine-tunes/*/cancel")
+        assert (cancelled.success, request.path) == (
+            False,
+            f"v1/llm/fine-tunes/{created.id}/cancel",
+        )
 
     async def test_events(self, client: AnyClient) -> None:
         """The events of a finished job are its three steps, oldest first."""
@@ -190,14 +193,14 @@ class TestList:
 
         assert [job.id for job in jobs] == ids
         assert all(isinstance(job, GetFineTuneResponse) for job in jobs)
-        first_query = dict(server.requests_to("GET", "llm/fine-tunes")[0].query)
+        first_query = dict(server.requests_to("GET", "v1/llm/fine-tunes")[0].query)
         assert first_query == {"limit": "2"}
 
     async def test_default_limit(self, client: AnyClient, server: ReferenceServer) -> None:
         """The default page size is 20."""
         page = await run(client.fine_tuning.jobs.list())
 
-        assert (page.data, dict(last_request(server, "GET", "llm/fine-tunes").query)) == (
+        assert (page.data, dict(last_request(server, "GET", "v1/llm/fine-tunes").query)) == (
             [],
             {"limit": "20"},
         )
@@ -209,7 +212,7 @@ class TestOpenData:
     ) -> None:
         """An unknown status stays a plain string; an unknown field stays readable."""
         body = {"id": "ft-1", "fine_tuned_model": None, "status": "QUEUED", "priority": 3}
-        server.inject("GET", "llm/fine-tunes/*", Fault(status=200, body=body))
+        server.inject("GET", "v1/llm/fine-tunes/*", Fault(status=200, body=body))
 
         job = await run(client.fine_tuning.jobs.get("ft-1"))
 
@@ -225,7 +228,7 @@ class TestOpenData:
     ) -> None:
         """A known status is the enum member, which equals its wire string."""
         body = {"id": "ft-1", "fine_tuned_model": None, "status": "RUNNING"}
-        server.inject("GET", "llm/fine-tunes/*", Fault(status=200, body=body))
+        server.inject("GET", "v1/llm/fine-tunes/*", Fault(status=200, body=body))
 
         job = await run(client.fine_tuning.jobs.get("ft-1"))
 

@@ -66,7 +66,7 @@ class TestGet:
         endpoint = await run(bare_client.models.get(NAME))
 
         assert endpoint._request_id == client_request_id(
-            bare_server, "GET", "llm/model-endpoints/*"
+            bare_server, "GET", "v1/llm/model-endpoints/*"
         )
 
     async def test_name_is_one_path_segment(
@@ -76,7 +76,7 @@ class TestGet:
         with pytest.raises(smarter.NotFoundError):
             await run(client.models.get("a/b"))
 
-        assert server.requests[-1].path == "llm/model-endpoints/a%2Fb"
+        assert server.requests[-1].path == "v1/llm/model-endpoints/a%2Fb"
 
     async def test_unknown_values_kept(self, client: AnyClient, server: ReferenceServer) -> None:
         """Unknown enum values stay strings and unknown fields stay readable."""
@@ -88,7 +88,7 @@ class TestGet:
             "quantize": "gptq",
             "owner": "team-a",
         }
-        server.inject("GET", "llm/model-endpoints/*", Fault(status=200, body=body))
+        server.inject("GET", "v1/llm/model-endpoints/*", Fault(status=200, body=body))
 
         endpoint = await run(client.models.get("x"))
 
@@ -120,10 +120,42 @@ class TestList:
         page = await run(client.models.list(name="m-2"))
 
         assert ([endpoint.name for endpoint in page.data], page.has_next_page()) == (["m-2"], False)
-        assert dict(last_request(server, "GET", "llm/model-endpoints").query) == {
+        assert dict(last_request(server, "GET", "v1/llm/model-endpoints").query) == {
             "limit": "20",
             "name": "m-2",
         }
+
+    @pytest.mark.parametrize(
+        ("order", "expected"),
+        [
+            ("newest", ["m-2", "m-1", NAME]),
+            ("oldest", [NAME, "m-1", "m-2"]),
+            ("alphabetical", [NAME, "m-1", "m-2"]),  # accepted, not applied upstream
+        ],
+    )
+    async def test_order_by(
+        self, client: AnyClient, server: ReferenceServer, order: str, expected: list[str]
+    ) -> None:
+        """order_by is sent in the query; LLM Engine sorts newest or oldest first.
+
+        scaleapi/llm-engine@a8236961:model-engine/model_engine_server/api/llms_v1.py
+        (list_model_endpoints), common/dtos/model_endpoints.py (ModelEndpointOrderBy).
+        """
+        add_models(server, "m-1", "m-2")
+
+        endpoints = await collect(client.models.list(order_by=order))  # type: ignore[arg-type]
+
+        assert [endpoint.name for endpoint in endpoints] == expected
+        assert last_request(server, "GET", "v1/llm/model-endpoints").query["order_by"] == order
+
+    async def test_bad_order_by_is_refused_before_sending(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """An order_by LLM Engine does not know is a ValueError naming it, nothing sent."""
+        with pytest.raises(ValueError, match="order_by"):
+            await run(client.models.list(order_by="largest"))  # type: ignore[arg-type]
+
+        assert server.requests == []
 
     async def test_list_body(self, client: AnyClient) -> None:
         """The page's response is the typed list body."""
@@ -144,8 +176,8 @@ class TestDelete:
             await run(client.models.get(NAME))
         assert isinstance(deleted, DeleteLLMEndpointResponse)
         assert (deleted.deleted, NAME in server.state.endpoints) == (True, False)
-        assert last_request(server, "DELETE", "llm/model-endpoints/*").path == (
-            f"llm/model-endpoints/{NAME}"
+        assert last_request(server, "DELETE", "v1/llm/model-endpoints/*").path == (
+            f"v1/llm/model-endpoints/{NAME}"
         )
 
 
@@ -156,10 +188,10 @@ class TestDownload:
 
         assert isinstance(result, ModelDownloadResponse)
         assert result.urls == {
-            name: f"{server.url}downloads/{NAME}/{name}"
+            name: f"{server.llm_engine_url}v1/downloads/{NAME}/{name}"
             for name in ("model.safetensors", "config.json", "tokenizer.json")
         }
-        assert body_of(last_request(server, "POST", "llm/model-endpoints/download")) == {
+        assert body_of(last_request(server, "POST", "v1/llm/model-endpoints/download")) == {
             "model_name": NAME,
             "download_format": "hugging_face",
         }
@@ -168,7 +200,7 @@ class TestDownload:
         """download_format= is sent as given."""
         await run(client.models.download(NAME, download_format="gguf"))
 
-        assert body_of(last_request(server, "POST", "llm/model-endpoints/download")) == {
+        assert body_of(last_request(server, "POST", "v1/llm/model-endpoints/download")) == {
             "model_name": NAME,
             "download_format": "gguf",
         }

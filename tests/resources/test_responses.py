@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers import run
 
 from smarter import _converter
@@ -97,6 +98,37 @@ class TestCreate:
         )
 
         assert json.loads(result.output_text) == {"answer": answer("hi there")}
+
+    async def test_response_format_is_sent_as_text_format(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """response_format= goes out as text.format: OpenAI's CreateResponse has no such field.
+
+        openai/openai-openapi: CreateResponse takes ``text: {format}`` (ResponseTextParam).
+        """
+        fmt = {"type": "json_object"}
+        await run(client.responses.create(model=MODEL, input="hi", response_format=fmt))
+        await run(client.responses.create(model=MODEL, input="hi", text={"format": fmt}))
+
+        first, second = (body_of(r) for r in server.requests_to("POST", "responses"))
+        assert first == second
+        assert (first["text"], "response_format" in first) == ({"format": fmt}, False)
+
+    async def test_text_and_response_format_together_are_refused(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """Both text= and response_format= is a TypeError before anything is sent."""
+        with pytest.raises(TypeError, match="not both"):
+            await run(
+                client.responses.create(
+                    model=MODEL,
+                    input="hi",
+                    text={"format": {"type": "text"}},
+                    response_format={"type": "text"},
+                )
+            )
+
+        assert server.requests == []
 
     async def test_to_dict_round_trip(self, client: AnyClient) -> None:
         """to_dict() is the wire body and structures back into an equal object."""

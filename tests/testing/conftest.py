@@ -70,13 +70,33 @@ def parse_sse(body: bytes) -> Parsed:
 
 
 def auth(server: ReferenceServer) -> dict[str, str]:
-    """The Token authorization header of a server."""
-    return {"Authorization": f"Token {server.api_key}"}
+    """The Bearer authorization header of a server (the LLM Engine and OpenAI mounts)."""
+    return {"Authorization": f"Bearer {server.api_key}"}
+
+
+def signed(server: ReferenceServer) -> Any:
+    """A client middleware that signs each request as its service wants it.
+
+    The platform (``/api/v1/``) takes ``Token``, the LLM Engine and the OpenAI-compatible
+    server ``Bearer``.
+    """
+
+    async def sign(request: aiohttp.ClientRequest, handler: Any) -> aiohttp.ClientResponse:
+        if "Authorization" not in request.headers:
+            platform = request.url.path.startswith("/api/v1/")
+            scheme = "Token" if platform else "Bearer"
+            request.headers["Authorization"] = f"{scheme} {server.api_key}"
+        response: aiohttp.ClientResponse = await handler(request)
+        return response
+
+    return sign
 
 
 COMPLETION = {"prompt": "Tell me a story", "max_new_tokens": 5, "temperature": 0.2}
-SYNC = "llm/completions-sync?model_endpoint_name=example-model"
-STREAM = "llm/completions-stream?model_endpoint_name=example-model"
+SYNC = "v1/llm/completions-sync?model_endpoint_name=example-model"
+STREAM = "v1/llm/completions-stream?model_endpoint_name=example-model"
+CLI = "api/v1/cli/"
+OPENAI = "openai/v1/"
 
 
 @pytest.fixture
@@ -102,7 +122,18 @@ async def server(make_server: ServerFactory) -> ReferenceServer:
 
 
 @pytest.fixture
+async def extended(make_server: ServerFactory) -> ReferenceServer:
+    """A reference server of the ``extended`` profile (ids, resume, idempotency, paging)."""
+    return await make_server(profile="extended")
+
+
+def session_for(server: ReferenceServer) -> aiohttp.ClientSession:
+    """A raw aiohttp session rooted at the server's root, signing for each service."""
+    return aiohttp.ClientSession(base_url=server.llm_engine_url, middlewares=(signed(server),))
+
+
+@pytest.fixture
 async def http(server: ReferenceServer) -> AsyncIterator[aiohttp.ClientSession]:
-    """A raw aiohttp session that authenticates to ``server`` and is rooted at its base URL."""
-    async with aiohttp.ClientSession(base_url=server.url, headers=auth(server)) as session:
+    """A raw aiohttp session that authenticates to ``server``, rooted at its root URL."""
+    async with session_for(server) as session:
         yield session

@@ -1,7 +1,13 @@
-"""The Smarter cli/ routes: whoami, describe, prompt sessions, and the legacy switch."""
+"""The Smarter cli/ routes: whoami, describe, prompt sessions, per platform generation.
+
+The generation rules come from the real views, read at each tag:
+smarter-sh/smarter@v0.14.19:smarter/smarter/apps/api/v1/cli/views/base.py (and the same file
+at v0.13.223 and v0.10.21).
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -9,9 +15,25 @@ import pytest
 
 from smarter.testing import ReferenceServer
 
-from .conftest import ServerFactory, auth
+from .conftest import CLI, ServerFactory, session_for
 
 UID = "host-0a1b2c"
+ACCOUNT = "3141-5926-5359"
+# What dispatch() puts before a 400, 500 or 503 description (v0.14.19 cli/views/base.py).
+BUG_REPORT = (
+    "Encountered an unexpected error. This is a bug. Please contact the maintainers and/or "
+    "report to https://github.com/smarter-sh/smarter/issues.."
+)
+NO_BROKER = (
+    "Smarter api v1 command-line interface error: Could not find broker for <-- Missing --> "
+    "manifest."
+)
+# profile: (kind slug, chat route, kind, status as the generation writes it)
+GENERATIONS: dict[str, tuple[str, str, str, Any]] = {
+    "smarter": ("llmclient", "prompt", "LLMClient", int),
+    "smarter-legacy": ("chatbot", "chat", "Chatbot", str),
+    "smarter-v0.10": ("chatbot", "chat", "Chatbot", str),
+}
 
 
 async def prompt(
@@ -33,7 +55,14 @@ async def prompt(
     body: dict[str, Any] = {"prompt": text}
     if key is not None:
         body["session_key"] = key
-    async with http.post(f"cli/{route}/{name}/", params=params, json=body) as r:
+    async with http.post(f"{CLI}{route}/{name}/", params=params, json=body) as r:
+        return r.status, await r.json()
+
+
+async def describe(http: aiohttp.ClientSession, slug: str, name: str | None) -> tuple[int, Any]:
+    """Describe a chatbot by kind slug and name; returns the status and the JSON body."""
+    params = {} if name is None else {"name": name}
+    async with http.post(f"{CLI}describe/{slug}/", params=params) as r:
         return r.status, await r.json()
 
 
@@ -42,29 +71,62 @@ def reply(body: Any) -> str:
     return str(body["data"]["response"]["data"]["body"]["choices"][0]["message"]["content"])
 
 
+@pytest.fixture(params=list(GENERATIONS))
+async def each(
+    request: pytest.FixtureRequest, make_server: ServerFactory
+) -> AsyncIterator[tuple[str, aiohttp.ClientSession]]:
+    """A server of each platform profile in turn, with a raw session to it."""
+    server = await make_server(profile=request.param)
+    async with session_for(server) as session:
+        yield request.param, session
+
+
 class TestWhoami:
     async def test_shape(self, http: aiohttp.ClientSession) -> None:
-        """The whoami route answers the envelope with user, account and environment."""
-        async with http.post("cli/whoami/") as r:
+        """v0.14 answers the envelope with camelCase user and account, and no message."""
+        async with http.post(CLI + "whoami/") as r:
             body = await r.json()
 
+        assert set(body) == {"data", "api", "metadata"}
         assert body["api"] == "smarter.sh/v1"
         assert body["metadata"] == {"command": "whoami", "thing": "None"}
         assert set(body["data"]["user"]) >= {
-            "username", "email", "first_name", "last_name", "is_staff", "is_superuser",
+            "username", "email", "firstName", "lastName", "isStaff", "isSuperuser",
         }  # fmt: skip
-        assert body["data"]["account"]["account_number"] == "3141-5926-5359"
+        assert body["data"]["account"]["accountNumber"] == ACCOUNT
         assert body["data"]["environment"] == "reference"
+
+    async def test_casing_and_envelope(self, each: tuple[str, aiohttp.ClientSession]) -> None:
+        """Whoami: camelCase on v0.14 and v0.13, snake_case on v0.10; thing on top before v0.14."""
+        profile, http = each
+        async with http.post(CLI + "whoami/") as r:
+            body = await r.json()
+
+        user, account = body["data"]["user"], body["data"]["account"]
+        if profile == "smarter-v0.10":
+            assert (user["first_name"], account["account_number"]) == ("Ada", ACCOUNT)
+            assert "firstName" not in user
+        else:
+            assert (user["firstName"], account["accountNumber"]) == ("Ada", ACCOUNT)
+            assert "first_name" not in user
+        if profile == "smarter":
+            assert body["metadata"] == {"command": "whoami", "thing": "None"}
+            assert "thing" not in body
+        else:
+            assert (body["thing"], body["metadata"]) == ("None", {"command": "whoami"})
 
 
 class TestDescribe:
     @pytest.mark.parametrize("method", ["GET", "POST"])
     async def test_manifest(self, http: aiohttp.ClientSession, method: str) -> None:
         """The describe route answers the LLMClient manifest of a chatbot, by GET or POST."""
-        async with http.request(method, "cli/describe/llmclient/", params={"name": "example"}) as r:
+        async with http.request(
+            method, CLI + "describe/llmclient/", params={"name": "example"}
+        ) as r:
             body = await r.json()
 
         manifest = body["data"]
+        assert body["message"] == "LLMClient example described successfully"
         assert body["metadata"] == {"command": "describe", "thing": "LLMClient"}
         assert manifest["apiVersion"] == "smarter.sh/v1"
         assert manifest["kind"] == "LLMClient"
@@ -83,13 +145,79 @@ class TestDescribe:
             "modified",
         } <= set(manifest["status"])
 
-    async def test_unknown(self, http: aiohttp.ClientSession) -> None:
-        """An unknown chatbot is a 404 in the Smarter error shape."""
-        async with http.post("cli/describe/llmclient/", params={"name": "ghost"}) as r:
-            body = await r.json()
+    @pytest.mark.parametrize(
+        ("slug", "status"),
+        [("llmclient", 200), ("LLMClient", 200), ("llm_client", 200), ("llmclients", 200),
+         ("llm-client", 500)],
+    )  # fmt: skip
+    async def test_kind_slugs(self, http: aiohttp.ClientSession, slug: str, status: int) -> None:
+        """A kind slug matches case-insensitively, snake_case and plural too, not kebab-case."""
+        got, _ = await describe(http, slug, "example")
 
-        assert r.status == 404
-        assert body["error"]["status"] == "404"
+        assert got == status
+
+    async def test_unknown_kind(self, each: tuple[str, aiohttp.ClientSession]) -> None:
+        """An unknown kind: 500 'Could not find broker' (v0.14, v0.13), 400 on v0.10.
+
+        smarter-sh/smarter@v0.14.19:smarter/smarter/apps/api/v1/cli/views/base.py: initial()
+        returns a SAMBadRequestError answer that DRF ignores, so the BrokerClass lookup raises
+        APIV1CLIViewError, a 500 that dispatch() prefixes with the bug report. At v0.10.21 the
+        same check sits in dispatch(), whose returned 400 is the answer.
+        """
+        profile, http = each
+        status, body = await describe(http, "plugin", "x")
+
+        error = body["error"]
+        as_written = GENERATIONS[profile][3]
+        if profile == "smarter-v0.10":
+            assert (status, error["status"]) == (400, as_written(400))
+            assert error["errorClass"] == "SAMBadRequestError"
+            assert error["description"] == (
+                "Unsupported manifest kind: None. should be one of ['Chatbot']"
+            )
+        else:
+            assert (status, error["status"]) == (500, as_written(500))
+            assert error["errorClass"] == "APIV1CLIViewError"
+            assert error["description"] == (
+                f"<class 'smarter.lib.APIV1CLIViewError'>: {BUG_REPORT} {NO_BROKER}"
+            )
+
+    async def test_missing_chatbot(self, each: tuple[str, aiohttp.ClientSession]) -> None:
+        """A missing chatbot: 503 SAMBrokerErrorNotReady (v0.14, v0.13), 500 AttributeError (v0.10).
+
+        smarter-sh/smarter@v0.14.19:smarter/smarter/apps/api/v1/cli/views/base.py dispatch()
+        maps SAMBrokerErrorNotReady to 503 and prefixes the bug report.
+        """
+        profile, http = each
+        slug, _, kind, as_written = GENERATIONS[profile]
+        status, body = await describe(http, slug, "ghost")
+
+        error = body["error"]
+        if profile == "smarter-v0.10":
+            assert (status, error["status"], error["errorClass"]) == (500, "500", "AttributeError")
+        else:
+            assert (status, error["status"]) == (503, as_written(503))
+            assert error["errorClass"] == "SAMBrokerErrorNotReady"
+            assert error["description"] == (
+                f"<class 'smarter.lib.SAMBrokerErrorNotReady'>: {BUG_REPORT} Smarter API {kind} "
+                f"manifest broker: describe() not ready error.  {kind} ghost not found: "
+                f"{kind} ghost not found"
+            )
+
+    async def test_name_required(self, http: aiohttp.ClientSession) -> None:
+        """Describe without a name is the broker's 503: the name property is not set."""
+        status, body = await describe(http, "llmclient", None)
+
+        assert (status, body["error"]["errorClass"]) == (503, "SAMBrokerErrorNotReady")
+        assert body["error"]["description"].endswith("LLMClient name property is not set.")
+
+    async def test_error_envelope(self, http: aiohttp.ClientSession) -> None:
+        """A v0.14 error names its thing and command inside the error and in metadata."""
+        _, body = await describe(http, "llmclient", "ghost")
+
+        assert (body["error"]["thing"], body["error"]["command"]) == ("LLMClient", "describe")
+        assert body["metadata"] == {"command": "describe", "thing": "LLMClient"}
+        assert body["error"]["context"] == "thing=LLMClient, command=describe"
 
     async def test_extra_chatbots(self, make_server: ServerFactory) -> None:
         """Chatbots given by name or mapping exist next to 'example'."""
@@ -99,16 +227,17 @@ class TestDescribe:
                 {"name": "fancy", "description": "Fancy", "version": "2.0.0", "defaultModel": "x"},
             ]
         )
-        async with aiohttp.ClientSession(base_url=server.url, headers=auth(server)) as http:
-            async with http.get("cli/describe/llmclient/", params={"name": "fancy"}) as r:
-                manifest = (await r.json())["data"]
-            async with http.get("cli/describe/llmclient/", params={"name": "plain"}) as r:
-                assert r.status == 200
+        async with session_for(server) as http:
+            _, fancy = await describe(http, "llmclient", "fancy")
+            plain, _ = await describe(http, "llmclient", "plain")
 
+        manifest = fancy["data"]
+        assert plain == 200
         assert set(server.state.chatbots) == {"example", "plain", "fancy"}
         assert manifest["metadata"]["description"] == "Fancy"
         assert manifest["metadata"]["version"] == "2.0.0"
         assert manifest["spec"]["config"]["defaultModel"] == "x"
+        assert manifest["status"]["sandboxUrl"] == f"{server.url}llm-clients/fancy/"
 
 
 class TestPrompt:
@@ -136,6 +265,7 @@ class TestPrompt:
         _, body = await prompt(http, "Hi")
 
         inner = body["data"]["response"]["data"]
+        assert body["message"] == "Prompt sent to example"
         assert body["metadata"] == {"command": "prompt", "thing": "Prompt"}
         assert inner["statusCode"] == 200
         assert inner["isBase64Encoded"] is False
@@ -168,11 +298,21 @@ class TestPrompt:
         got, body = await prompt(http, "Hi", **kwargs)
 
         assert got == status
-        assert body["error"]["status"] == str(status)
+        assert body["error"]["status"] == status
+        assert body["metadata"]["command"] == "prompt"
+
+    async def test_unknown_chatbot(self, http: aiohttp.ClientSession) -> None:
+        """An unknown chatbot is the client lookup's DoesNotExist, a 404 (nonbrokered/prompt.py)."""
+        _, body = await prompt(http, "Hi", name="ghost")
+
+        assert (body["error"]["errorClass"], body["error"]["description"]) == (
+            "DoesNotExist",
+            f"post() LLMClient ghost not found for account {ACCOUNT}",
+        )
 
     async def test_prompt_required(self, http: aiohttp.ClientSession) -> None:
         """A body without prompt is a 400."""
-        async with http.post("cli/prompt/example/", params={"uid": UID}, json={}) as r:
+        async with http.post(CLI + "prompt/example/", params={"uid": UID}, json={}) as r:
             assert r.status == 400
 
     async def test_session_is_per_uid(self, http: aiohttp.ClientSession) -> None:
@@ -185,28 +325,47 @@ class TestPrompt:
         assert status == 404
 
 
-class TestLegacy:
-    async def test_only_old_routes(self, make_server: ServerFactory) -> None:
-        """legacy_chatbots=True serves describe/chatbot and chat/<name>, and 404s the new ones."""
-        server = await make_server(legacy_chatbots=True)
-        async with aiohttp.ClientSession(base_url=server.url, headers=auth(server)) as http:
-            async with http.post("cli/describe/llmclient/", params={"name": "example"}) as r:
-                new_describe = r.status
-            async with http.post("cli/describe/chatbot/", params={"name": "example"}) as r:
-                old = await r.json()
-            new_prompt, _ = await prompt(http, "Hi")
-            status, chat = await prompt(http, "Hi", route="chat")
+class TestGenerations:
+    async def test_each_serves_its_routes(self, each: tuple[str, aiohttp.ClientSession]) -> None:
+        """Each generation describes and chats under its own names, with its envelope."""
+        profile, http = each
+        slug, route, kind, _ = GENERATIONS[profile]
+        described, manifest = await describe(http, slug, "example")
+        status, chat = await prompt(http, "Hi", route=route)
 
-        assert (new_describe, new_prompt, status) == (404, 404, 200)
-        assert old["data"]["kind"] == "Chatbot"
-        assert old["thing"] == "Chatbot"
+        assert (described, status) == (200, 200)
+        assert manifest["data"]["kind"] == kind
         assert reply(chat).startswith("[example] turn 1: ")
-        assert chat["metadata"]["command"] == "chat"
+        thing = "Prompt" if profile == "smarter" else "Chat"
+        if profile == "smarter":
+            assert manifest["metadata"] == {"command": "describe", "thing": kind}
+            assert chat["metadata"] == {"command": route, "thing": thing}
+        else:
+            assert (manifest["thing"], manifest["metadata"]) == (kind, {"command": "describe"})
+            assert (chat["thing"], chat["metadata"]) == (thing, {"command": route})
 
-    async def test_new_server_has_no_old_routes(self, http: aiohttp.ClientSession) -> None:
-        """By default the pre-rename routes are 404s."""
-        async with http.post("cli/describe/chatbot/", params={"name": "example"}) as r:
-            describe = r.status
+    async def test_legacy_has_no_new_routes(self, make_server: ServerFactory) -> None:
+        """v0.13 has no LLMClient broker (a 500) and no prompt route (a 404)."""
+        server = await make_server(profile="smarter-legacy")
+        async with session_for(server) as http:
+            new_describe, body = await describe(http, "llmclient", "example")
+            new_prompt, _ = await prompt(http, "Hi")
+
+        assert (new_describe, new_prompt) == (500, 404)
+        assert body["error"]["errorClass"] == "APIV1CLIViewError"
+
+    async def test_current_has_no_old_routes(self, http: aiohttp.ClientSession) -> None:
+        """v0.14 has no Chatbot broker (a 500) and no chat route (a 404)."""
+        describe_status, _ = await describe(http, "chatbot", "example")
         status, _ = await prompt(http, "Hi", route="chat")
 
-        assert (describe, status) == (404, 404)
+        assert (describe_status, status) == (500, 404)
+
+    async def test_legacy_chatbots_flag(self, make_server: ServerFactory) -> None:
+        """legacy_chatbots=True is the smarter-legacy profile."""
+        server = await make_server(legacy_chatbots=True)
+        async with session_for(server) as http:
+            status, body = await prompt(http, "Hi", route="chat")
+
+        assert server.profile.name == "smarter-legacy"
+        assert (status, body["metadata"]) == (200, {"command": "chat"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import aiohttp
@@ -10,7 +11,9 @@ import pytest
 from smarter.testing import ReferenceServer
 from smarter.testing._model import generate
 
-from .conftest import COMPLETION, STREAM, SYNC, ServerFactory, auth, parse_sse
+from .conftest import COMPLETION, STREAM, SYNC, Parsed, ServerFactory, auth, parse_sse
+
+PING = re.compile(r"ping - \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?")
 
 
 class TestSync:
@@ -18,11 +21,11 @@ class TestSync:
         """A sync completion has request_id and output text, counts and no tokens."""
         async with http.post(SYNC, json=COMPLETION) as response:
             body = await response.json()
-            request_id = response.headers["x-request-id"]
+            headers = response.headers.copy()
 
         expected = generate("Tell me a story", 5, temperature=0.2)
         assert body == {
-            "request_id": request_id,
+            "request_id": body["request_id"],
             "output": {
                 "text": expected.text,
                 "num_prompt_tokens": 4,
@@ -30,6 +33,18 @@ class TestSync:
                 "tokens": None,
             },
         }
+        assert body["request_id"].startswith("req_")
+        assert "x-request-id" not in headers
+
+    async def test_request_id_header_when_extended(self, extended: ReferenceServer) -> None:
+        """In the extended profile the x-request-id header is the body's request_id."""
+        async with (
+            aiohttp.ClientSession(headers=auth(extended)) as http,
+            http.post(extended.llm_engine_url + SYNC, json=COMPLETION) as r,
+        ):
+            body = await r.json()
+
+        assert r.headers["x-request-id"] == body["request_id"]
 
     async def test_deterministic(self, http: aiohttp.ClientSession) -> None:
         """The same request gets the same text; another temperature gets another."""
@@ -63,7 +78,8 @@ class TestSync:
 
     async def test_unknown_model(self, http: aiohttp.ClientSession) -> None:
         """An unknown model endpoint is a 404 with a FastAPI detail string."""
-        async with http.post("llm/completions-sync?model_endpoint_name=nope", json=COMPLETION) as r:
+        url = "v1/llm/completions-sync?model_endpoint_name=nope"
+        async with http.post(url, json=COMPLETION) as r:
             assert r.status == 404
             assert isinstance((await r.json())["detail"], str)
 
@@ -100,17 +116,30 @@ class TestSync:
             assert r.status == 200
 
 
+async def stream(
+    server: ReferenceServer, body: dict[str, object] = COMPLETION, **headers: str
+) -> tuple[int, Parsed]:
+    """Stream a completion from a server; returns the status and the parsed events."""
+    async with (
+        aiohttp.ClientSession(headers=auth(server)) as http,
+        http.post(server.llm_engine_url + STREAM, json=body, headers=headers) as r,
+    ):
+        return r.status, parse_sse(await r.read())
+
+
 class TestStream:
     async def test_events(self, http: aiohttp.ClientSession) -> None:
-        """Each token is one event with an id; only the last is finished and counted."""
+        """Each token is one event, without an id line; only the last is finished and counted."""
         async with http.post(STREAM, json=COMPLETION) as r:
             assert r.headers["Content-Type"].startswith("text/event-stream")
             assert r.headers["Cache-Control"] == "no-cache"
-            parsed = parse_sse(await r.read())
+            raw = await r.read()
 
+        parsed = parse_sse(raw)
         chunks = [event.json() for event in parsed.events]
         expected = generate("Tell me a story", 5, temperature=0.2)
-        assert [event.id for event in parsed.events] == ["0", "1", "2", "3", "4"]
+        assert [event.id for event in parsed.events] == [None] * 5
+        assert b"id:" not in raw
         assert [chunk["output"]["text"] for chunk in chunks] == expected.tokens
         assert [chunk["output"]["finished"] for chunk in chunks] == [False] * 4 + [True]
         assert chunks[-1]["output"]["num_completion_tokens"] == 5
@@ -127,28 +156,18 @@ class TestStream:
             c["output"]["text"] for c in chunks
         ]
 
-    async def test_resume(self, http: aiohttp.ClientSession) -> None:
-        """Last-Event-ID: j continues with exactly the events after j."""
+    async def test_last_event_id_ignored(self, http: aiohttp.ClientSession) -> None:
+        """The real servers do not resume: Last-Event-ID, even a garbled one, changes nothing."""
         async with http.post(STREAM, json=COMPLETION) as r:
             full = parse_sse(await r.read()).events
-        async with http.post(STREAM, json=COMPLETION, headers={"Last-Event-ID": "1"}) as r:
-            rest = parse_sse(await r.read()).events
+        answers = []
+        for last in ("1", "x"):
+            async with http.post(STREAM, json=COMPLETION, headers={"Last-Event-ID": last}) as r:
+                events = parse_sse(await r.read()).events
+                answers.append((r.status, [e.json()["output"] for e in events]))
 
-        assert [(e.id, e.json()["output"]) for e in rest] == [
-            (e.id, e.json()["output"]) for e in full[2:]
-        ]
-
-    async def test_resume_past_the_end(self, http: aiohttp.ClientSession) -> None:
-        """A Last-Event-ID at or after the last event gives an empty, finished stream."""
-        async with http.post(STREAM, json=COMPLETION, headers={"Last-Event-ID": "4"}) as r:
-            assert r.status == 200
-            assert await r.read() == b""
-
-    async def test_resume_bad_id(self, http: aiohttp.ClientSession) -> None:
-        """A Last-Event-ID that is not an integer is a 400."""
-        async with http.post(STREAM, json=COMPLETION, headers={"Last-Event-ID": "x"}) as r:
-            assert r.status == 400
-            assert "detail" in await r.json()
+        expected = [e.json()["output"] for e in full]
+        assert answers == [(200, expected), (200, expected)]
 
     async def test_stream_validation(self, http: aiohttp.ClientSession) -> None:
         """A bad body on the stream route is an ordinary 422 before any event."""
@@ -156,21 +175,66 @@ class TestStream:
             assert r.status == 422
 
     async def test_keepalives(self, make_server: ServerFactory) -> None:
-        """A slow stream carries ': ping' comments and output-null chunks without ids."""
+        """A slow stream carries ': ping - <utc time>' comments only, as sse-starlette sends."""
         server = await make_server(keepalive_interval=0.05, token_delay=0.02)
+        _, parsed = await stream(server, {**COMPLETION, "max_new_tokens": 15})
+
+        assert parsed.comments
+        assert all(PING.fullmatch(comment) for comment in parsed.comments)
+        assert [e.json()["output"] is None for e in parsed.events] == [False] * 15
+
+
+class TestExtendedStream:
+    async def test_ids(self, extended: ReferenceServer) -> None:
+        """In the extended profile each event has an id, counting from 0."""
+        _, parsed = await stream(extended)
+
+        assert [event.id for event in parsed.events] == ["0", "1", "2", "3", "4"]
+
+    async def test_resume(self, extended: ReferenceServer) -> None:
+        """Last-Event-ID: j continues with exactly the events after j."""
+        _, full = await stream(extended)
+        _, rest = await stream(extended, **{"Last-Event-ID": "1"})
+
+        assert [(e.id, e.json()["output"]) for e in rest.events] == [
+            (e.id, e.json()["output"]) for e in full.events[2:]
+        ]
+
+    async def test_resume_past_the_end(self, extended: ReferenceServer) -> None:
+        """A Last-Event-ID at or after the last event gives an empty, finished stream."""
         async with (
-            aiohttp.ClientSession(headers=auth(server)) as http,
-            http.post(server.url + STREAM, json={**COMPLETION, "max_new_tokens": 15}) as r,
+            aiohttp.ClientSession(headers=auth(extended)) as http,
+            http.post(
+                extended.llm_engine_url + STREAM, json=COMPLETION, headers={"Last-Event-ID": "4"}
+            ) as r,
         ):
-            parsed = parse_sse(await r.read())
+            assert (r.status, await r.read()) == (200, b"")
+
+    async def test_resume_bad_id(self, extended: ReferenceServer) -> None:
+        """A Last-Event-ID that is not an integer is a 400."""
+        async with (
+            aiohttp.ClientSession(headers=auth(extended)) as http,
+            http.post(
+                extended.llm_engine_url + STREAM, json=COMPLETION, headers={"Last-Event-ID": "x"}
+            ) as r,
+        ):
+            assert r.status == 400
+            assert "detail" in await r.json()
+
+    async def test_keepalives(self, make_server: ServerFactory) -> None:
+        """A slow extended stream also sends output-null chunks, without ids, with its pings."""
+        server = await make_server(profile="extended", keepalive_interval=0.05, token_delay=0.02)
+        _, parsed = await stream(server, {**COMPLETION, "max_new_tokens": 15})
 
         nulls = [e for e in parsed.events if e.json()["output"] is None]
         content = [e for e in parsed.events if e.json()["output"] is not None]
-        assert "ping" in parsed.comments
-        assert nulls
+        assert all(PING.fullmatch(comment) for comment in parsed.comments)
+        assert len(nulls) == len(parsed.comments) > 0
         assert all(e.id is None and e.json()["error"] is None for e in nulls)
         assert [e.id for e in content] == [str(i) for i in range(15)]
 
+
+class TestLongStream:
     async def test_fifty_thousand_events(self, http: aiohttp.ClientSession) -> None:
         """A 50,000-token stream arrives whole and fast."""
         started = time.monotonic()
@@ -181,16 +245,16 @@ class TestStream:
         assert parsed.events[-1].json()["output"]["finished"] is True
         assert time.monotonic() - started < 5
 
+    async def test_model_speed(self) -> None:
+        """The fake model makes 50,000 tokens in well under half a second."""
+        started = time.perf_counter()
+        generation = generate("a prompt", 50_000, temperature=0.2)
 
-async def test_model_speed() -> None:
-    """The fake model makes 50,000 tokens in well under half a second."""
-    started = time.perf_counter()
-    generation = generate("a prompt", 50_000, temperature=0.2)
-
-    assert len(generation.tokens) == 50_000
-    assert time.perf_counter() - started < 0.5
+        assert len(generation.tokens) == 50_000
+        assert time.perf_counter() - started < 0.5
 
 
-async def test_server_fixture_has_example_model(server: ReferenceServer) -> None:
-    """The example model endpoint always exists."""
-    assert "example-model" in server.state.endpoints
+class TestEndpoints:
+    async def test_server_fixture_has_example_model(self, server: ReferenceServer) -> None:
+        """The example model endpoint always exists."""
+        assert "example-model" in server.state.endpoints

@@ -10,7 +10,7 @@ import pytest
 
 from smarter.testing import ReferenceServer
 
-from .conftest import ServerFactory, auth
+from .conftest import ServerFactory, session_for
 
 JOB: dict[str, Any] = {
     "model": "llama-2-7b",
@@ -21,7 +21,7 @@ JOB: dict[str, Any] = {
 
 async def create_job(http: aiohttp.ClientSession, **extra: Any) -> tuple[int, Any]:
     """Create a fine-tuning job; returns the status and the JSON body."""
-    async with http.post("llm/fine-tunes", json={**JOB, **extra}) as r:
+    async with http.post("v1/llm/fine-tunes", json={**JOB, **extra}) as r:
         return r.status, await r.json()
 
 
@@ -41,7 +41,7 @@ async def quick(make_server: ServerFactory) -> ReferenceServer:
 @pytest.fixture
 async def quick_http(quick: ReferenceServer) -> Any:
     """A raw session for the quick server."""
-    async with aiohttp.ClientSession(base_url=quick.url, headers=auth(quick)) as session:
+    async with session_for(quick) as session:
         yield session
 
 
@@ -54,14 +54,14 @@ class TestFineTunes:
         job_id = created["id"]
         seen: list[str] = []
         for _ in range(200):
-            status = (await get_json(quick_http, f"llm/fine-tunes/{job_id}"))["status"]
+            status = (await get_json(quick_http, f"v1/llm/fine-tunes/{job_id}"))["status"]
             if not seen or seen[-1] != status:
                 seen.append(status)
             if status == "SUCCESS":
                 break
             await asyncio.sleep(0.01)
-        final = await get_json(quick_http, f"llm/fine-tunes/{job_id}")
-        events = await get_json(quick_http, f"llm/fine-tunes/{job_id}/events")
+        final = await get_json(quick_http, f"v1/llm/fine-tunes/{job_id}")
+        events = await get_json(quick_http, f"v1/llm/fine-tunes/{job_id}/events")
         job = quick.state.jobs[job_id]
 
         assert job_id.startswith("ft-")
@@ -89,15 +89,15 @@ class TestFineTunes:
     async def test_cancel(self, quick: ReferenceServer, quick_http: aiohttp.ClientSession) -> None:
         """Cancelling a running job succeeds and it stays CANCELLED; a finished job refuses."""
         _, one = await create_job(quick_http)
-        async with quick_http.put(f"llm/fine-tunes/{one['id']}/cancel") as r:
+        async with quick_http.put(f"v1/llm/fine-tunes/{one['id']}/cancel") as r:
             cancelled = await r.json()
         await asyncio.sleep(0.12)
-        status = (await get_json(quick_http, f"llm/fine-tunes/{one['id']}"))["status"]
+        status = (await get_json(quick_http, f"v1/llm/fine-tunes/{one['id']}"))["status"]
         _, two = await create_job(quick_http)
         await asyncio.sleep(0.12)
-        async with quick_http.put(f"llm/fine-tunes/{two['id']}/cancel") as r:
+        async with quick_http.put(f"v1/llm/fine-tunes/{two['id']}/cancel") as r:
             too_late = await r.json()
-        events = await get_json(quick_http, f"llm/fine-tunes/{one['id']}/events")
+        events = await get_json(quick_http, f"v1/llm/fine-tunes/{one['id']}/events")
 
         assert cancelled == {"success": True}
         assert status == "CANCELLED"
@@ -113,7 +113,7 @@ class TestFineTunes:
             "file", b"prompt,response\nhi,there\n", filename="train.csv", content_type="text/csv"
         )
         form.add_field("purpose", "fine-tune")
-        async with http.post("files", data=form) as r:
+        async with http.post("v1/files", data=form) as r:
             file_id = (await r.json())["id"]
         good, _ = await create_job(http, training_file=file_id)
         bad, body = await create_job(http, training_file="file-missing")
@@ -142,35 +142,38 @@ class TestFineTunes:
         """An unknown job id is a 404 on get, cancel and events."""
         statuses = []
         for method, path in [("GET", ""), ("PUT", "/cancel"), ("GET", "/events")]:
-            async with http.request(method, f"llm/fine-tunes/ft-nope{path}") as r:
+            async with http.request(method, f"v1/llm/fine-tunes/ft-nope{path}") as r:
                 statuses.append(r.status)
 
         assert statuses == [404, 404, 404]
 
 
 class TestPagination:
-    async def test_three_pages(self, server: ReferenceServer, http: aiohttp.ClientSession) -> None:
-        """Five jobs with limit=2 make three pages in creation order, the last cursor null."""
-        ids = [(await create_job(http))[1]["id"] for _ in range(5)]
-        pages = []
-        params = {"limit": "2"}
-        while True:
-            page = await get_json(http, "llm/fine-tunes", **params)
-            pages.append([job["id"] for job in page["jobs"]])
-            if page["next_cursor"] is None:
-                break
-            params = {"limit": "2", "after": page["next_cursor"]}
+    async def test_three_pages(self, extended: ReferenceServer) -> None:
+        """Extended: five jobs with limit=2 make three pages in creation order, last cursor null."""
+        async with session_for(extended) as http:
+            ids = [(await create_job(http))[1]["id"] for _ in range(5)]
+            pages = []
+            params = {"limit": "2"}
+            while True:
+                page = await get_json(http, "v1/llm/fine-tunes", **params)
+                pages.append([job["id"] for job in page["jobs"]])
+                if page["next_cursor"] is None:
+                    break
+                params = {"limit": "2", "after": page["next_cursor"]}
 
         assert pages == [ids[0:2], ids[2:4], ids[4:5]]
 
     async def test_cursor_survives_deletion(self, make_server: ServerFactory) -> None:
-        """A cursor stays valid when the item it points at is deleted."""
-        server = await make_server(models=["a", "b", "c"])
-        async with aiohttp.ClientSession(base_url=server.url, headers=auth(server)) as http:
-            page = await get_json(http, "llm/model-endpoints", limit="2")
-            async with http.delete("llm/model-endpoints/a") as r:
+        """Extended: a cursor stays valid when the item it points at is deleted."""
+        server = await make_server(profile="extended", models=["a", "b", "c"])
+        async with session_for(server) as http:
+            page = await get_json(http, "v1/llm/model-endpoints", limit="2")
+            async with http.delete("v1/llm/model-endpoints/a") as r:
                 assert r.status == 200
-            rest = await get_json(http, "llm/model-endpoints", limit="2", after=page["next_cursor"])
+            rest = await get_json(
+                http, "v1/llm/model-endpoints", limit="2", after=page["next_cursor"]
+            )
 
         assert [e["name"] for e in page["model_endpoints"]] == ["example-model", "a"]
         assert [e["name"] for e in rest["model_endpoints"]] == ["b", "c"]
@@ -186,26 +189,41 @@ class TestPagination:
         ],
     )
     async def test_bad_query(
-        self, http: aiohttp.ClientSession, param: str, value: str, status: int
+        self, extended: ReferenceServer, param: str, value: str, status: int
     ) -> None:
-        """A limit outside 1..100 is a 422; a garbled cursor or one of another list is a 400."""
-        async with http.get("llm/fine-tunes", params={param: value}) as r:
+        """Extended: a limit outside 1..100 is a 422; a garbled or foreign cursor a 400."""
+        async with (
+            session_for(extended) as http,
+            http.get("v1/llm/fine-tunes", params={param: value}) as r,
+        ):
             assert r.status == status
 
-    async def test_unpaginated(self, make_server: ServerFactory) -> None:
-        """paginate=False lists every item and no next_cursor key."""
-        server = await make_server(paginate=False, models=[f"m{i}" for i in range(30)])
-        async with aiohttp.ClientSession(base_url=server.url, headers=auth(server)) as http:
-            body = await get_json(http, "llm/model-endpoints", limit="2")
+    @pytest.mark.parametrize(
+        "kwargs", [{}, {"profile": "extended", "paginate": False}], ids=["smarter", "override"]
+    )
+    async def test_unpaginated(self, make_server: ServerFactory, kwargs: dict[str, Any]) -> None:
+        """The real servers (or paginate=False) list every item, no next_cursor, query unread."""
+        server = await make_server(models=[f"m{i}" for i in range(30)], **kwargs)
+        async with session_for(server) as http:
+            body = await get_json(http, "v1/llm/model-endpoints", limit="2", after="garbage")
 
         assert list(body) == ["model_endpoints"]
         assert len(body["model_endpoints"]) == 31
+
+    async def test_paginate_override(self, make_server: ServerFactory) -> None:
+        """paginate=True pages a default-profile server's lists."""
+        server = await make_server(paginate=True, models=["a", "b"])
+        async with session_for(server) as http:
+            body = await get_json(http, "v1/llm/model-endpoints", limit="2")
+
+        assert [e["name"] for e in body["model_endpoints"]] == ["example-model", "a"]
+        assert isinstance(body["next_cursor"], str)
 
 
 class TestModels:
     async def test_get(self, http: aiohttp.ClientSession) -> None:
         """example-model has the LLM Engine endpoint shape, with the _image_tag spelling."""
-        endpoint = await get_json(http, "llm/model-endpoints/example-model")
+        endpoint = await get_json(http, "v1/llm/model-endpoints/example-model")
 
         assert endpoint["name"] == "example-model"
         assert endpoint["id"].startswith("end_")
@@ -221,8 +239,8 @@ class TestModels:
         server = await make_server(
             models=[{"name": "big", "status": "UPDATE_PENDING", "num_shards": 4}]
         )
-        async with aiohttp.ClientSession(base_url=server.url, headers=auth(server)) as http:
-            body = await get_json(http, "llm/model-endpoints", name="big")
+        async with session_for(server) as http:
+            body = await get_json(http, "v1/llm/model-endpoints", name="big")
 
         assert [(e["name"], e["status"], e["num_shards"]) for e in body["model_endpoints"]] == [
             ("big", "UPDATE_PENDING", 4)
@@ -230,9 +248,9 @@ class TestModels:
 
     async def test_delete(self, server: ReferenceServer, http: aiohttp.ClientSession) -> None:
         """DELETE removes an endpoint; it is a 404 afterwards."""
-        async with http.delete("llm/model-endpoints/example-model") as r:
+        async with http.delete("v1/llm/model-endpoints/example-model") as r:
             deleted = await r.json()
-        async with http.get("llm/model-endpoints/example-model") as r:
+        async with http.get("v1/llm/model-endpoints/example-model") as r:
             after = r.status
 
         assert deleted == {"deleted": True}
@@ -242,13 +260,14 @@ class TestModels:
     async def test_download(self, server: ReferenceServer, http: aiohttp.ClientSession) -> None:
         """Download URLs point under the server and serve bytes; an unknown model is a 404."""
         body = {"model_name": "example-model", "download_format": "hugging_face"}
-        async with http.post("llm/model-endpoints/download", json=body) as r:
+        async with http.post("v1/llm/model-endpoints/download", json=body) as r:
             urls = (await r.json())["urls"]
         async with aiohttp.ClientSession() as bare, bare.get(urls["config.json"]) as r:
             fetched = (r.status, len(await r.read()))
-        async with http.post("llm/model-endpoints/download", json={"model_name": "nope"}) as r:
+        async with http.post("v1/llm/model-endpoints/download", json={"model_name": "nope"}) as r:
             missing = r.status
 
-        assert urls["model.safetensors"] == f"{server.url}downloads/example-model/model.safetensors"
+        root = server.llm_engine_url
+        assert urls["model.safetensors"] == f"{root}v1/downloads/example-model/model.safetensors"
         assert fetched == (200, 1024)
         assert missing == 404

@@ -8,7 +8,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from .conftest import parse_sse
+from smarter.testing import Fault, ReferenceServer
+
+from .conftest import OPENAI, Parsed, ServerFactory, parse_sse, session_for
 
 CHAT: dict[str, Any] = {
     "model": "gpt-4o-mini",
@@ -19,10 +21,22 @@ CHAT: dict[str, Any] = {
 }
 
 
-async def chat(http: aiohttp.ClientSession, **extra: Any) -> tuple[int, Any]:
+async def chat(
+    http: aiohttp.ClientSession, path: str = OPENAI + "chat/completions", **extra: Any
+) -> tuple[int, Any]:
     """Ask for a chat completion; returns the status and the JSON body."""
-    async with http.post("chat/completions", json={**CHAT, **extra}) as r:
+    async with http.post(path, json={**CHAT, **extra}) as r:
         return r.status, await r.json()
+
+
+async def chat_stream(
+    http: aiohttp.ClientSession, path: str = OPENAI + "chat/completions", **extra: Any
+) -> tuple[bytes, Parsed]:
+    """Stream a chat completion; returns the raw body and its parsed events."""
+    async with http.post(path, json={**CHAT, "stream": True, **extra}) as r:
+        assert r.status == 200, await r.text()
+        raw = await r.read()
+    return raw, parse_sse(raw)
 
 
 class TestChat:
@@ -98,7 +112,9 @@ class TestChat:
     async def test_not_json(self, http: aiohttp.ClientSession) -> None:
         """A body that is not JSON is a 400, not a crash."""
         async with http.post(
-            "chat/completions", data=b"{nope", headers={"Content-Type": "application/json"}
+            OPENAI + "chat/completions",
+            data=b"{nope",
+            headers={"Content-Type": "application/json"},
         ) as r:
             assert r.status == 400
             assert "error" in await r.json()
@@ -106,15 +122,14 @@ class TestChat:
 
 class TestChatStream:
     async def test_chunks(self, http: aiohttp.ClientSession) -> None:
-        """A chat stream: a role delta, content deltas, a finish chunk, [DONE], all with ids."""
+        """A chat stream: a role delta, content deltas, a finish chunk and [DONE], no ids."""
         _, plain = await chat(http, max_tokens=4)
-        async with http.post(
-            "chat/completions", json={**CHAT, "max_tokens": 4, "stream": True}
-        ) as r:
-            events = parse_sse(await r.read()).events
+        raw, parsed = await chat_stream(http, max_tokens=4)
 
+        events = parsed.events
         chunks = [e.json() for e in events[:-1]]
-        assert [e.id for e in events] == [str(i) for i in range(7)]
+        assert [e.id for e in events] == [None] * 7
+        assert b"id:" not in raw
         assert events[-1].data == "[DONE]"
         assert all(c["object"] == "chat.completion.chunk" for c in chunks)
         assert len({c["id"] for c in chunks}) == 1
@@ -123,35 +138,150 @@ class TestChatStream:
         assert content == plain["choices"][0]["message"]["content"]
         assert chunks[-1]["choices"][0]["finish_reason"] == "length"
         assert [c["choices"][0]["finish_reason"] for c in chunks[:-1]] == [None] * 5
+        assert all(c["choices"][0]["logprobs"] is None for c in chunks)
 
     async def test_json_stream_joins_to_json(self, http: aiohttp.ClientSession) -> None:
         """The content deltas of a json_object stream join into a JSON object."""
-        body = {**CHAT, "stream": True, "response_format": {"type": "json_object"}}
-        async with http.post("chat/completions", json=body) as r:
-            events = parse_sse(await r.read()).events
+        _, parsed = await chat_stream(http, response_format={"type": "json_object"})
 
-        content = "".join(e.json()["choices"][0]["delta"].get("content", "") for e in events[:-1])
-        assert set(json.loads(content)) == {"answer"}
+        deltas = [e.json()["choices"][0]["delta"] for e in parsed.events[:-1]]
+        assert set(json.loads("".join(d.get("content", "") for d in deltas))) == {"answer"}
 
-    async def test_resume(self, http: aiohttp.ClientSession) -> None:
-        """Last-Event-ID resumes a chat stream with exactly the missing chunks and one id."""
+    async def test_last_event_id_ignored(self, http: aiohttp.ClientSession) -> None:
+        """By default Last-Event-ID does not resume: the whole stream comes again."""
+        headers = {"X-Smarter-RequestId": "logical-call-1"}
+        body = {**CHAT, "stream": True}
+        streams = []
+        for extra in ({}, {"Last-Event-ID": "3"}):
+            async with http.post(
+                OPENAI + "chat/completions", json=body, headers={**headers, **extra}
+            ) as r:
+                # `created` is the second of the answer: the two may straddle one.
+                events = parse_sse(await r.read()).events
+                streams.append([_without_created(e.data) for e in events])
+
+        assert streams[0] == streams[1]
+        assert len(streams[0]) == 19
+
+    async def test_resume_when_extended(self, extended: ReferenceServer) -> None:
+        """Extended: Last-Event-ID resumes a chat stream with exactly the missing chunks."""
         body = {**CHAT, "stream": True}
         headers = {"X-Smarter-RequestId": "logical-call-1"}
-        async with http.post("chat/completions", json=body, headers=headers) as r:
-            full = parse_sse(await r.read()).events
-        async with http.post(
-            "chat/completions", json=body, headers={**headers, "Last-Event-ID": "3"}
-        ) as r:
-            rest = parse_sse(await r.read()).events
+        async with session_for(extended) as http:
+            async with http.post(OPENAI + "chat/completions", json=body, headers=headers) as r:
+                full = parse_sse(await r.read()).events
+            async with http.post(
+                OPENAI + "chat/completions", json=body, headers={**headers, "Last-Event-ID": "3"}
+            ) as r:
+                rest = parse_sse(await r.read()).events
 
+        assert [e.id for e in full] == [str(i) for i in range(19)]
         assert [(e.id, e.data) for e in rest] == [(e.id, e.data) for e in full[4:]]
+
+
+class TestEngineChat:
+    """The LLM Engine's v2/chat/completions (api/v2/chat_completion.py at a8236961)."""
+
+    async def test_plain(self, http: aiohttp.ClientSession) -> None:
+        """A plain answer sends every key of vLLM's message, null when unset."""
+        status, body = await chat(http, "v2/chat/completions", max_tokens=3)
+
+        message = body["choices"][0]["message"]
+        assert status == 200
+        assert message == {
+            "role": "assistant",
+            "content": message["content"],
+            "refusal": None,
+            "annotations": None,
+            "audio": None,
+            "function_call": None,
+            "tool_calls": None,
+            "reasoning_content": None,
+        }
+        assert len(message["content"].split()) == 3
+        assert (body["service_tier"], body["system_fingerprint"]) == (None, None)
+        assert body["usage"]["completion_tokens_details"] is None
+
+    async def test_stream_has_no_done(self, http: aiohttp.ClientSession) -> None:
+        """An engine stream just ends after the finish chunk: no [DONE], no ids."""
+        _, plain = await chat(http, "v2/chat/completions", max_tokens=4)
+        raw, parsed = await chat_stream(http, "v2/chat/completions", max_tokens=4)
+
+        chunks = [e.json() for e in parsed.events]
+        assert b"[DONE]" not in raw
+        assert [e.id for e in parsed.events] == [None] * 6
+        assert chunks[-1]["choices"][0]["finish_reason"] == "length"
+        content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+        assert content == plain["choices"][0]["message"]["content"]
+
+    async def test_chunks_omit_null_keys(self, http: aiohttp.ClientSession) -> None:
+        """Engine chunks leave null keys out (exclude_none): no logprobs, no null finish_reason."""
+        _, parsed = await chat_stream(http, "v2/chat/completions", max_tokens=2)
+
+        choices = [e.json()["choices"][0] for e in parsed.events]
+        assert choices == [
+            {"index": 0, "delta": {"role": "assistant", "content": ""}},
+            {"index": 0, "delta": {"content": choices[1]["delta"]["content"]}},
+            {"index": 0, "delta": {"content": choices[2]["delta"]["content"]}},
+            {"index": 0, "delta": {}, "finish_reason": "length"},
+        ]
+        assert all(None not in e.json().values() for e in parsed.events)
+
+    async def test_in_stream_error(
+        self, server: ReferenceServer, http: aiohttp.ClientSession
+    ) -> None:
+        """A failure mid-stream is one {"error": {"status_code", "content"}} chunk, then the end."""
+        server.inject("POST", "v2/chat/completions", Fault(error_after=2))
+        raw, parsed = await chat_stream(http, "v2/chat/completions", max_tokens=4)
+
+        last = parsed.events[-1].json()
+        assert len(parsed.events) == 3
+        assert list(last) == ["error"]
+        assert list(last["error"]) == ["status_code", "content"]
+        assert last["error"]["status_code"] == 500
+        assert last["error"]["content"]["error"] == "Internal error occurred."
+        assert set(last["error"]["content"]) == {"error", "timestamp"}
+        assert b"[DONE]" not in raw
+
+    async def test_openai_stream_error_differs(
+        self, server: ReferenceServer, http: aiohttp.ClientSession
+    ) -> None:
+        """The same fault on the OpenAI mount is an OpenAI error chunk, still without [DONE]."""
+        server.inject("POST", "chat/completions", Fault(error_after=2, error_status=503))
+        raw, parsed = await chat_stream(http, max_tokens=4)
+
+        assert parsed.events[-1].json() == {
+            "error": {"message": "Internal error occurred.", "type": "server_error", "code": 503}
+        }
+        assert b"[DONE]" not in raw
+
+    async def test_errors_are_fastapi(self, http: aiohttp.ClientSession) -> None:
+        """A bad engine request is a FastAPI detail: 422 for broken JSON, 400 for bad messages."""
+        async with http.post(
+            "v2/chat/completions", data=b"{nope", headers={"Content-Type": "application/json"}
+        ) as r:
+            broken = (r.status, await r.json())
+        status, body = await chat(http, "v2/chat/completions", messages=[])
+
+        assert broken[0] == 422
+        assert broken[1]["detail"][0]["type"] == "json_invalid"
+        assert (status, list(body)) == (400, ["detail"])
+
+    async def test_extended_stream_has_ids(self, make_server: ServerFactory) -> None:
+        """Extended: engine chat events carry ids, and still no [DONE]."""
+        server = await make_server(profile="extended")
+        async with session_for(server) as http:
+            raw, parsed = await chat_stream(http, "v2/chat/completions", max_tokens=4)
+
+        assert [e.id for e in parsed.events] == [str(i) for i in range(6)]
+        assert b"[DONE]" not in raw
 
 
 class TestResponses:
     async def test_shape(self, http: aiohttp.ClientSession) -> None:
         """The responses route answers one completed assistant message, with usage."""
         body = {"model": "gpt-4o-mini", "input": "Say hi", "instructions": "Be nice"}
-        async with http.post("responses", json=body) as r:
+        async with http.post(OPENAI + "responses", json=body) as r:
             answer = await r.json()
 
         message = answer["output"][0]
@@ -170,13 +300,22 @@ class TestResponses:
     async def test_message_list_and_limit(self, http: aiohttp.ClientSession) -> None:
         """The input may be a message list; max_output_tokens bounds the text."""
         body = {"model": "m", "input": [{"role": "user", "content": "Hi"}], "max_output_tokens": 2}
-        async with http.post("responses", json=body) as r:
+        async with http.post(OPENAI + "responses", json=body) as r:
             answer = await r.json()
 
         assert len(answer["output"][0]["content"][0]["text"].split()) == 2
 
     async def test_input_required(self, http: aiohttp.ClientSession) -> None:
         """A body without input is a 400 in the OpenAI shape."""
-        async with http.post("responses", json={"model": "m"}) as r:
+        async with http.post(OPENAI + "responses", json={"model": "m"}) as r:
             assert r.status == 400
             assert (await r.json())["error"]["type"] == "invalid_request_error"
+
+
+def _without_created(data: str) -> object:
+    """An event's data with its ``created`` second left out (``[DONE]`` as it is)."""
+    if data == "[DONE]":
+        return data
+    parsed = json.loads(data)
+    parsed.pop("created", None)
+    return parsed

@@ -19,15 +19,16 @@ import pytest
 
 from smarter.testing import Fault, RecordedRequest, ReferenceServer
 
-from .conftest import COMPLETION, STREAM, SYNC, ServerFactory, auth
+from .conftest import CLI, COMPLETION, STREAM, SYNC, ServerFactory, auth
 
 
 def blocking_post(server: ReferenceServer, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST JSON with urllib (blocking) and return the JSON answer."""
+    """POST JSON with urllib (blocking) to a path under the root; returns the JSON answer."""
+    scheme = "Token" if path.startswith(CLI) else "Bearer"
     request = urllib.request.Request(
-        server.url + path,
+        server.llm_engine_url + path,
         data=json.dumps(body).encode(),
-        headers={**auth(server), "Content-Type": "application/json"},
+        headers={"Authorization": f"{scheme} {server.api_key}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         return dict(json.loads(response.read()))
@@ -43,7 +44,7 @@ class TestInThread:
         """in_thread serves blocking code; faults injected from the test thread apply."""
         with ReferenceServer.in_thread() as server:
             threads = server_threads()
-            server.inject("POST", "llm/*", Fault.error(500))
+            server.inject("POST", "v1/llm/*", Fault.error(500))
             with pytest.raises(urllib.error.HTTPError) as failure:
                 blocking_post(server, SYNC, COMPLETION)
             failure.value.close()
@@ -61,7 +62,7 @@ class TestInThread:
         with ReferenceServer.in_thread(token_delay=0.001) as server:
             async with (
                 aiohttp.ClientSession(headers=auth(server)) as http,
-                http.post(server.url + STREAM, json=COMPLETION) as r,
+                http.post(server.llm_engine_url + STREAM, json=COMPLETION) as r,
             ):
                 body = await r.read()
 
@@ -71,15 +72,65 @@ class TestInThread:
 
 class TestLifecycle:
     async def test_url(self) -> None:
-        """The url ends in /api/v1/ once started, and asking before the start is an error."""
+        """The urls are known once started (/api/v1/, root, /openai/v1/); before, an error."""
         server = ReferenceServer()
-        with pytest.raises(RuntimeError):
-            _ = server.url
+        early = []
+        for name in ("url", "llm_engine_url", "openai_base_url"):
+            with pytest.raises(RuntimeError) as raised:
+                getattr(server, name)
+            early.append(str(raised.value))
         async with server:
-            url = server.url
+            urls = (server.url, server.llm_engine_url, server.openai_base_url)
 
-        assert url.startswith("http://127.0.0.1:")
-        assert url.endswith("/api/v1/")
+        root = urls[1]
+        assert early == ["the reference server has not started"] * 3
+        assert root.startswith("http://127.0.0.1:")
+        assert root.endswith("/")
+        assert urls == (root + "api/v1/", root, root + "openai/v1/")
+
+    @pytest.mark.parametrize(
+        ("profile", "expected"),
+        [
+            ("smarter", ("v0.14", False, False, False, None, False)),
+            ("smarter-legacy", ("v0.13", False, False, False, None, False)),
+            ("smarter-v0.10", ("v0.10", False, False, False, None, False)),
+            ("extended", ("v0.14", True, True, True, True, True)),
+        ],
+    )
+    def test_profiles(self, profile: str, expected: tuple[object, ...]) -> None:
+        """Each profile names its platform generation; only extended adds the extensions."""
+        chosen = ReferenceServer(profile=profile).profile
+
+        assert chosen.name == profile
+        assert (
+            chosen.platform,
+            chosen.event_ids,
+            chosen.idempotency,
+            chosen.paginate,
+            chosen.request_ids,
+            chosen.null_keepalives,
+        ) == expected
+
+    def test_default_profile_and_overrides(self) -> None:
+        """The default is smarter; paginate= and request_ids= override, legacy_chatbots picks."""
+        default = ReferenceServer().profile
+        overridden = ReferenceServer(paginate=True, request_ids=False).profile
+        legacy = ReferenceServer(legacy_chatbots=True).profile
+
+        assert default.name == "smarter"
+        assert (overridden.name, overridden.paginate, overridden.request_ids) == (
+            "smarter",
+            True,
+            False,
+        )
+        assert legacy.name == "smarter-legacy"
+
+    def test_unknown_profile(self) -> None:
+        """An unknown profile name is refused, naming the known ones."""
+        with pytest.raises(ValueError) as raised:
+            ReferenceServer(profile="nope")
+
+        assert "extended" in str(raised.value)
 
     async def test_stop_closes_streams_promptly(self, caplog: pytest.LogCaptureFixture) -> None:
         """stop() ends a slow stream in flight in well under a second, quietly."""
@@ -87,7 +138,7 @@ class TestLifecycle:
         await server.start()
         async with aiohttp.ClientSession(headers=auth(server)) as http:
             response = await http.post(
-                server.url + STREAM, json={**COMPLETION, "max_new_tokens": 50}
+                server.llm_engine_url + STREAM, json={**COMPLETION, "max_new_tokens": 50}
             )
             await response.content.readuntil(b"\r\n\r\n")
             started = time.monotonic()
@@ -104,8 +155,8 @@ class TestLifecycle:
         self, server: ReferenceServer, http: aiohttp.ClientSession
     ) -> None:
         """stop() does not wait for a scripted delay to run out."""
-        server.inject("GET", "files", Fault.slow(30))
-        request = asyncio.create_task(http.get("files"))
+        server.inject("GET", "v1/files", Fault.slow(30))
+        request = asyncio.create_task(http.get("v1/files"))
         while not server.requests:
             await asyncio.sleep(0.005)
         started = time.monotonic()
@@ -118,7 +169,7 @@ class TestLifecycle:
     async def test_open_connections(self, server: ReferenceServer) -> None:
         """open_connections counts keep-alive connections and drops to 0 once they close."""
         async with aiohttp.ClientSession(headers=auth(server)) as http:
-            async with http.get(server.url + "files") as r:
+            async with http.get(server.llm_engine_url + "v1/files") as r:
                 await r.read()
             during = server.open_connections
         deadline = time.monotonic() + 2
@@ -135,10 +186,10 @@ class TestLifecycle:
         caplog.set_level(logging.DEBUG)
         # POST: aiohttp retries a GET on its own when a connection drops.
         server.inject("POST", "cli/whoami/", Fault.drop_before(), Fault.drop_after())
-        server.inject("POST", "llm/completions-stream", Fault.cut(1))
+        server.inject("POST", "v1/llm/completions-stream", Fault.cut(1))
         for _ in range(2):
             with pytest.raises(aiohttp.ClientError):
-                async with http.post("cli/whoami/") as r:
+                async with http.post(CLI + "whoami/") as r:
                     await r.read()
         with pytest.raises(aiohttp.ClientError):
             async with http.post(STREAM, json=COMPLETION) as r:
@@ -146,7 +197,9 @@ class TestLifecycle:
         slow = await ReferenceServer(token_delay=0.02).__aenter__()
         try:
             async with aiohttp.ClientSession(headers=auth(slow)) as other:
-                r = await other.post(slow.url + STREAM, json={**COMPLETION, "max_new_tokens": 30})
+                r = await other.post(
+                    slow.llm_engine_url + STREAM, json={**COMPLETION, "max_new_tokens": 30}
+                )
                 await r.content.readuntil(b"\r\n\r\n")
                 r.close()
                 await asyncio.sleep(0.1)
@@ -161,7 +214,7 @@ class TestLifecycle:
     ) -> None:
         """The state exposes the stored objects as plain dataclasses, readable from the test."""
         async with http.post(
-            "cli/prompt/example/", params={"uid": "u"}, json={"prompt": "Hi"}
+            CLI + "prompt/example/", params={"uid": "u"}, json={"prompt": "Hi"}
         ) as r:
             key = (await r.json())["data"]["request"]["session_key"]
 
@@ -172,8 +225,10 @@ class TestLifecycle:
 
     async def test_negative_settings_refused(self) -> None:
         """Negative delays are refused at construction."""
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError) as raised:
             ReferenceServer(token_delay=-1)
+
+        assert str(raised.value) == "token_delay must not be negative, got -1"
 
     async def test_two_servers(self, make_server: ServerFactory) -> None:
         """Two servers run side by side with their own keys and state."""
@@ -234,6 +289,14 @@ class TestImports:
 
     def test_plugin_fixture(self, smarter_server: ReferenceServer) -> None:
         """The pytest plugin's smarter_server fixture serves a running server."""
-        answer = blocking_post(smarter_server, "cli/whoami/", {})
+        answer = blocking_post(smarter_server, CLI + "whoami/", {})
 
         assert answer["data"]["environment"] == "reference"
+
+    def test_plugin_client(self, smarter_server: ReferenceServer, smarter_client: Any) -> None:
+        """The smarter_client fixture is pointed at all three of the server's services."""
+        urls = (smarter_client.base_url, smarter_client.llm_engine_url)
+
+        assert [str(url) for url in urls] == [smarter_server.url, smarter_server.llm_engine_url]
+        assert str(smarter_client.openai_base_url) == smarter_server.openai_base_url
+        assert smarter_client.api_key == smarter_server.api_key
