@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from smarter._pagination import AsyncPage, AsyncPaginator
+from smarter._request import check_options
 from smarter._streaming import AsyncStream
 
 if TYPE_CHECKING:
@@ -83,6 +84,8 @@ def blocking(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Derive the blocking twin of an async resource method: same signature, no drift."""
     signature = inspect.signature(fn)
     name = fn.__qualname__.replace("Async", "", 1)
+    # The **options parameter, whose keywords must be call options.
+    options = next((p.name for p in signature.parameters.values() if p.kind is p.VAR_KEYWORD), None)
 
     def method(self: SyncResource[Any], /, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -92,7 +95,9 @@ def blocking(fn: Callable[..., Any]) -> Callable[..., Any]:
             # what was wrong here instead, in the caller's terms. Checked only on failure, so
             # the happy path pays nothing for it.
             try:
-                signature.bind(self._async, *args, **kwargs)
+                bound = signature.bind(self._async, *args, **kwargs)
+                if options is not None:
+                    check_options(bound.arguments.get(options, {}))
             except TypeError as wrong:
                 raise TypeError(f"{name}(): {wrong}") from None
             raise

@@ -47,6 +47,7 @@ __all__ = [
     "UnprocessableEntityError",
     "RateLimitError",
     "InternalServerError",
+    "BlockingClientWarning",
     "may_have_acted",
 ]
 
@@ -55,6 +56,18 @@ class SmarterError(Exception):
     """The base of every error this library raises.
 
     .. versionadded:: 0.2.0
+    """
+
+
+class BlockingClientWarning(RuntimeWarning):
+    """A blocking :class:`~smarter.Client` call was made while this thread runs an event loop.
+
+    The call blocks the loop for as long as it takes: every other task of that loop (the
+    other requests of a web service, a stream's reader) stops until it returns. Use
+    :class:`~smarter.AsyncClient` in async code. Not issued in a Jupyter kernel, where
+    blocking a cell is expected.
+
+    .. versionadded:: 0.3.0
     """
 
 

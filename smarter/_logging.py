@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from typing import TYPE_CHECKING
 
 from smarter._exceptions import APIError, APIStatusError
@@ -30,14 +31,33 @@ def setup_from_env() -> None:
     if _configured:
         return
     _configured = True
-    level = _LEVELS.get(os.environ.get("SMARTER_LOG", "").strip().lower())
+    value = os.environ.get("SMARTER_LOG", "").strip().lower()
+    level = _LEVELS.get(value)
     if level is None:
+        if value:
+            warnings.warn(
+                f"SMARTER_LOG={value!r} is not 'info' or 'debug': the smarter logger stays off",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         return
     logger.setLevel(level)
     if not logger.handlers:
-        handler = logging.StreamHandler()
+        handler = _UnlessRootHandles()
         handler.setFormatter(logging.Formatter("[%(asctime)s %(levelname)s %(name)s] %(message)s"))
         logger.addHandler(handler)
+
+
+class _UnlessRootHandles(logging.StreamHandler):  # type: ignore[type-arg]
+    """Prints a record only when the root logger would not print it.
+
+    A program that configured logging (``logging.basicConfig()``, before or after the
+    first client) sees each line once, in its own format.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not logging.getLogger().handlers:
+            super().emit(record)
 
 
 def _describe(exc: BaseException | None) -> str:

@@ -66,12 +66,13 @@ _USER_AGENT: Final = (
 class _Route:
     """What every request to one service shares: its base URL and its headers."""
 
-    __slots__ = ("base", "headers", "secrets", "service")
+    __slots__ = ("base", "headers", "key_from", "secrets", "service")
 
     def __init__(self, target: Target, settings: Settings) -> None:
         self.service: Service = target.service
         self.base = target.base
         self.secrets = target.secrets
+        self.key_from = target.key_from
         self.headers: dict[str, str] = {
             "Accept": JSON_TYPE,
             "User-Agent": _USER_AGENT,
@@ -213,6 +214,7 @@ class Pipeline:
             stream,
             route.secrets,
             creates,
+            route.key_from,
         )
 
     # -- attempting ----------------------------------------------------------------------

@@ -19,14 +19,16 @@ import contextlib
 import inspect
 import itertools
 import os
+import sys
 import threading
+import warnings
 import weakref
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
-from smarter._exceptions import SmarterError
+from smarter._exceptions import BlockingClientWarning, SmarterError
 
-__all__ = ["Portal", "in_running_loop"]
+__all__ = ["Portal"]
 
 T = TypeVar("T")
 
@@ -117,6 +119,14 @@ class Portal:
             raise SmarterError(
                 "A blocking smarter.Client call was made from the client's own event loop "
                 "thread, where it would deadlock: use smarter.AsyncClient in async code."
+            )
+        # A C call that returns the running loop or None: no exception on the usual path.
+        if asyncio._get_running_loop() is not None and not _in_a_kernel():
+            warnings.warn(
+                "a blocking smarter.Client call inside a running event loop blocks the loop "
+                "until it returns; use smarter.AsyncClient in async code",
+                BlockingClientWarning,
+                stacklevel=3,
             )
         # Speed (benchmarks/blocking.py): a lock the loop releases when the call is over,
         # instead of run_coroutine_threadsafe's future and condition, costs half as much.
@@ -215,13 +225,11 @@ class _Call:
             del error
 
 
-def in_running_loop() -> bool:
-    """Whether this thread is running an event loop (a blocking call would stall it)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+def _in_a_kernel() -> bool:
+    """Whether this code runs in a Jupyter kernel's cell, where blocking the loop is expected."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and type(shell).__module__.startswith("ipykernel")
 
 
 def _stop(

@@ -32,6 +32,8 @@ else:  # pragma: no cover - Python 3.10
 __all__ = [
     "JSON_TYPE",
     "OPTION_NAMES",
+    "SERVICE_NAMES",
+    "SERVICE_SETTINGS",
     "SSE_TYPE",
     "Body",
     "Request",
@@ -49,6 +51,18 @@ JSON_TYPE: Final = "application/json"
 SSE_TYPE: Final = "text/event-stream"
 
 Service: TypeAlias = Literal["platform", "llm_engine", "openai"]
+#: How errors and documents name each service.
+SERVICE_NAMES: Final[dict[Service, str]] = {
+    "platform": "the Smarter platform",
+    "llm_engine": "the LLM Engine",
+    "openai": "the OpenAI-compatible server",
+}
+#: The argument and environment variable of each service's base URL.
+SERVICE_SETTINGS: Final[dict[Service, tuple[str, str]]] = {
+    "platform": ("base_url", "SMARTER_BASE_URL"),
+    "llm_engine": ("llm_engine_url", "LLM_ENGINE_BASE_PATH"),
+    "openai": ("openai_base_url", "SMARTER_OPENAI_BASE_URL"),
+}
 Body: TypeAlias = "bytes | MultipartForm | None"
 
 
@@ -179,6 +193,7 @@ class Request:
         "body",
         "creates",
         "headers",
+        "key_from",
         "max_retries",
         "method",
         "path",
@@ -204,6 +219,7 @@ class Request:
         stream: bool = False,
         secrets: tuple[str, ...] = (),
         creates: str | None = None,
+        key_from: str = "",
     ) -> None:
         self.method = method
         self.url = url
@@ -217,6 +233,7 @@ class Request:
         self.stream = stream
         self.secrets = secrets
         self.creates = creates
+        self.key_from = key_from
 
     @property
     def label(self) -> str:

@@ -49,17 +49,11 @@ from smarter._config import (
     to_timeout,
 )
 from smarter._exceptions import SmarterError
-from smarter._request import Service
+from smarter._request import SERVICE_NAMES, Service
 
 __all__ = ["AUTH_SCHEMES", "SERVICE_NAMES", "Settings", "Target", "normalise_base_url"]
 
 AUTH_SCHEMES: Final = ("token", "bearer", "basic")
-#: How errors and documents name each service.
-SERVICE_NAMES: Final[dict[Service, str]] = {
-    "platform": "the Smarter platform",
-    "llm_engine": "the LLM Engine",
-    "openai": "the OpenAI-compatible server",
-}
 
 
 def normalise_base_url(value: object, name: str = "base_url") -> yarl.URL:
@@ -122,13 +116,23 @@ def _env(name: str) -> str | None:
 class Target:
     """Where the calls of one service go and how they authenticate."""
 
-    __slots__ = ("authorization", "base", "secrets", "service")
+    __slots__ = ("authorization", "base", "key_from", "secrets", "service")
 
-    def __init__(self, service: Service, base: str, authorization: str, secrets: tuple[str, ...]):
+    def __init__(
+        self,
+        service: Service,
+        base: str,
+        authorization: str,
+        secrets: tuple[str, ...],
+        key_from: str = "",
+    ):
         self.service: Service = service
         self.base = base
         self.authorization = authorization
         self.secrets = secrets
+        # Where the key came from ("in SCALE_API_KEY", "given as api_key="), for an
+        # authentication error to say which key was refused.
+        self.key_from = key_from
 
 
 class Settings:
@@ -139,6 +143,7 @@ class Settings:
 
     __slots__ = (
         "_api_key",
+        "_from",
         "_llm_engine_api_key",
         "_openai_api_key",
         "auth_scheme",
@@ -175,6 +180,14 @@ class Settings:
         self._api_key = _key(api_key, "api_key", "SMARTER_API_KEY")
         self._llm_engine_api_key = _key(llm_engine_api_key, "llm_engine_api_key", "SCALE_API_KEY")
         self._openai_api_key = _key(openai_api_key, "openai_api_key", None)
+        # Where each key came from: its argument, or its environment variable.
+        self._from = {
+            "api_key": _source(api_key, "api_key", "SMARTER_API_KEY"),
+            "llm_engine_api_key": _source(
+                llm_engine_api_key, "llm_engine_api_key", "SCALE_API_KEY"
+            ),
+            "openai_api_key": "given as openai_api_key=",
+        }
         self.base_url = normalise_base_url(
             base_url if base_url is not None else _env("SMARTER_BASE_URL") or DEFAULT_BASE_URL
         )
@@ -221,7 +234,13 @@ class Settings:
                 arguments[name] = {**self.default_query, **(value or {})}
             elif value is not None:
                 arguments[name] = value
-        return Settings(**arguments)
+        settings = Settings(**arguments)
+        # A key passed on unchanged keeps the origin it had (an environment variable).
+        settings._from = {
+            name: self._from[name] if changes.get(name) is None else origin
+            for name, origin in settings._from.items()
+        }
+        return settings
 
     def _arguments(self) -> dict[str, Any]:
         return {
@@ -248,7 +267,11 @@ class Settings:
         if service == "platform":
             key = self._api_key or _missing_key(service, "api_key", "SMARTER_API_KEY")
             return Target(
-                service, str(self.base_url), _authorization(self.auth_scheme, key), _secrets(key)
+                service,
+                str(self.base_url),
+                _authorization(self.auth_scheme, key),
+                _secrets(key),
+                self._from["api_key"],
             )
         engine = self.llm_engine_url
         if service == "llm_engine":
@@ -264,7 +287,13 @@ class Settings:
                 or self._api_key
                 or _missing_key(service, "llm_engine_api_key", "SCALE_API_KEY")
             )
-            return Target(service, str(engine), _authorization("basic", key), _secrets(key))
+            return Target(
+                service,
+                str(engine),
+                _authorization("basic", key),
+                _secrets(key),
+                self._key_from(key, "llm_engine_api_key"),
+            )
         base = self.openai_base_url
         if base is None:
             if engine is None:
@@ -285,13 +314,35 @@ class Settings:
             or fallback
             or _missing_key(service, "openai_api_key", "SMARTER_API_KEY")
         )
-        return Target(service, str(base), _authorization("bearer", key), _secrets(key))
+        return Target(
+            service,
+            str(base),
+            _authorization("bearer", key),
+            _secrets(key),
+            self._key_from(key, "openai_api_key"),
+        )
+
+    def _key_from(self, key: str, own: str) -> str:
+        """Where *key*, the key a service uses, came from (its own setting or another's)."""
+        for name, value in (
+            (own, getattr(self, f"_{own}")),
+            ("llm_engine_api_key", self._llm_engine_api_key),
+            ("api_key", self._api_key),
+        ):
+            if value == key:
+                return self._from[name]
+        return ""
 
 
 def _key(value: object, name: str, variable: str | None) -> str | None:
     if value is None and variable is not None:
         value = _env(variable)
     return None if value is None else _check_key(value, name)
+
+
+def _source(value: object, name: str, variable: str) -> str:
+    """Where a key setting comes from: its argument, else its environment variable."""
+    return f"given as {name}=" if value is not None else f"in {variable}"
 
 
 def _missing_key(service: Service, argument: str, variable: str) -> str:

@@ -38,6 +38,7 @@ from smarter._exceptions import (
     UnprocessableEntityError,
     may_have_acted,
 )
+from smarter._request import SERVICE_NAMES, SERVICE_SETTINGS
 from smarter._response import HTTPResponse
 
 __all__ = ["error_message", "make_status_error", "status_error_class"]
@@ -71,11 +72,6 @@ _AUTH_CLASSES: Final = frozenset(
 _BUG_REPORT = re.compile(
     r"^<class '[^']*'>: Encountered an unexpected error\. This is a bug\..*?\.\. "
 )
-_SERVICES = {
-    "platform": ("base_url", "SMARTER_BASE_URL"),
-    "llm_engine": ("llm_engine_url", "LLM_ENGINE_BASE_PATH"),
-    "openai": ("openai_base_url", "SMARTER_OPENAI_BASE_URL"),
-}
 
 
 def status_error_class(status: int) -> type[APIStatusError]:
@@ -247,7 +243,7 @@ def make_status_error(response: HTTPResponse) -> APIStatusError:
         # and base URLs").
         where = f"{request.method} {response.url}"
         if status == 404 and no_route:
-            argument, variable = _SERVICES[request.service]
+            argument, variable = SERVICE_SETTINGS[request.service]
             where += f": no such route; check {argument} (or {variable})"
         message = f"{message} ({where})"
     if (
@@ -257,6 +253,8 @@ def make_status_error(response: HTTPResponse) -> APIStatusError:
         and response.headers.get("x-should-retry") != "true"
     ):
         message = f"{message}. {may_have_acted(request)}"
+    if cls is AuthenticationError and request is not None and request.key_from:
+        message = f"{message} ({SERVICE_NAMES[request.service]} refused the key {request.key_from})"
     error = cls(message, response=response, body=body)
     error._permanent = permanent
     error._unknown_route = note == _UNKNOWN_KIND or (status == 404 and no_route)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from smarter._config import Timeout
 from smarter._exceptions import APIConnectionError, APITimeoutError, SmarterError
 from smarter._lifetime import Leases, close_session_now, running_on
-from smarter._request import Request
+from smarter._request import SERVICE_SETTINGS, Request
 from smarter._response import HTTPResponse
 
 if TYPE_CHECKING:
@@ -88,7 +88,15 @@ def _translate(exc: BaseException, request: Request) -> APIConnectionError:  # n
             sent=False,
         )
     if isinstance(exc, aio.ClientSSLError):
-        return APIConnectionError(f"TLS error: {exc}", request=request, retryable=False, sent=False)
+        message = f"TLS error: {exc}"
+        if "WRONG_VERSION_NUMBER" in message:
+            # What an https:// URL gets from a plain-HTTP server.
+            argument, variable = SERVICE_SETTINGS[request.service]
+            message = (
+                f"TLS error: {request.url.origin()} did not answer in TLS (WRONG_VERSION_NUMBER);"
+                f" if it serves plain HTTP, use http:// in {argument} (or {variable})"
+            )
+        return APIConnectionError(message, request=request, retryable=False, sent=False)
     if isinstance(exc, aio.InvalidURL):
         return APIConnectionError(
             f"Invalid URL: {exc.url}", request=request, retryable=False, sent=False

@@ -22,6 +22,20 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 AnyClient = smarter.AsyncClient | smarter.Client
 
 
+# What runs in child processes (the command line, real hosts, load, the README's blocks and
+# commands, log output): marked slow, so that `pytest -m "not slow"` is the quick loop.
+# The default run (and CI) runs everything.
+_SLOW_FOLDERS = frozenset({"cli", "hosts"})
+_SLOW_MODULES = frozenset({"test_load.py", "test_readme.py", "test_logging.py"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of the slow folders and modules ``slow``."""
+    for item in items:
+        if item.path.parent.name in _SLOW_FOLDERS or item.path.name in _SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _no_retry_sleep() -> Iterator[None]:
     """Retries do not sleep in tests (the delays are recorded); a test may turn it off."""

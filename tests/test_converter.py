@@ -23,7 +23,6 @@ from smarter._wire import known_wire_keys, wire_keys
 from smarter.types import (
     BaseModel,
     BatchJobStatus,
-    CompletionStreamResponse,
     CompletionSyncResponse,
     GetFileResponse,
     GetFineTuneResponse,
@@ -288,9 +287,9 @@ class TestBaseModel:
 
     def test_python_built_fields_set(self) -> None:
         """For an object built in Python, the fields set are those not at their default."""
-        built = CompletionStreamResponse(request_id="r")
+        built = GetFileResponse(id="f", filename="a", size=1)
 
-        assert {"request_id"} == built.model_fields_set
+        assert {"id", "filename", "size"} == built.model_fields_set
 
     def test_python_built_to_dict(self) -> None:
         """An object built in Python unstructures to wire names, with nested wire bodies kept."""

@@ -13,10 +13,14 @@ import pytest
 from smarter.testing import Fault, ReferenceServer
 
 _SCRIPT = """
-import os, smarter, smarter._retry as r
+import logging, os, smarter, smarter._retry as r
+if os.environ.get("BASIC_CONFIG") == "before":
+    logging.basicConfig(format="root: %(message)s")
 r.set_testing(True)
 client = smarter.Client(base_url=os.environ["URL"], api_key=os.environ["KEY"])
 client.whoami()
+if os.environ.get("BASIC_CONFIG") == "after":
+    logging.basicConfig(format="root: %(message)s")
 try:
     client.files.get("nope")
 except smarter.NotFoundError:
@@ -26,7 +30,7 @@ client.close()
 """
 
 
-def _run(server: ReferenceServer, level: str) -> str:
+def _run(server: ReferenceServer, level: str, basic_config: str = "") -> str:
     done = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(_SCRIPT)],
         capture_output=True,
@@ -39,6 +43,7 @@ def _run(server: ReferenceServer, level: str) -> str:
             "URL": server.url,
             "KEY": server.api_key,
             "SMARTER_LOG": level,
+            "BASIC_CONFIG": basic_config,
         },
     )
     return done.stderr
@@ -81,7 +86,25 @@ class TestLogging:
         assert "X-Smarter-RequestId" in log
         assert server.api_key not in log
 
-    @pytest.mark.parametrize("level", ["", "warning", "nonsense"])
-    def test_off_by_default(self, server: ReferenceServer, level: str) -> None:
-        """Without SMARTER_LOG=info|debug the client logs nothing."""
-        assert _run(server, level) == ""
+    def test_off_by_default(self, server: ReferenceServer) -> None:
+        """Without SMARTER_LOG the client logs nothing."""
+        assert _run(server, "") == ""
+
+    @pytest.mark.parametrize("level", ["warning", "nonsense"])
+    def test_a_value_it_does_not_know_is_said_once(
+        self, server: ReferenceServer, level: str
+    ) -> None:
+        """SMARTER_LOG=<not info or debug>: one warning naming it, and no log line."""
+        lines = _run(server, level).splitlines()
+
+        assert len(lines) == 2, lines  # the warning and the line warnings.warn quotes
+        assert f"RuntimeWarning: SMARTER_LOG='{level}' is not 'info' or 'debug'" in lines[0]
+
+    @pytest.mark.parametrize("when", ["before", "after"])
+    def test_with_basic_config_each_line_once(self, server: ReferenceServer, when: str) -> None:
+        """A program that called logging.basicConfig() sees each line once, in its format."""
+        lines = _run(server, "info", basic_config=when).splitlines()
+
+        assert len(lines) == 3, lines  # whoami, files.get, the stream
+        if when == "before":
+            assert all(line.startswith("root: ") for line in lines), lines

@@ -93,6 +93,7 @@ class TestPublicSurface:
         assert smarter.__version__ == version("smarter-api")
 
 
+@pytest.mark.slow  # a fresh interpreter per module
 class TestImports:
     @pytest.mark.parametrize("module", MODULES)
     def test_each_module_imports_alone(self, module: str) -> None:

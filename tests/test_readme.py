@@ -121,6 +121,19 @@ class TestReadme:
 
         assert done.returncode == 0, done.stdout + done.stderr
 
+    def test_blocks_pass_mypy_strict(self, tmp_path: Path) -> None:
+        """Every Python block of the README type-checks with mypy --strict as written."""
+        for index, block in enumerate(BLOCKS):
+            (tmp_path / f"readme_block_{index}.py").write_text(block)
+
+        done = subprocess.run(
+            [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir",
+             str(tmp_path / ".mypy_cache"), *sorted(str(p) for p in tmp_path.glob("*.py"))],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+
+        assert done.returncode == 0, done.stdout + done.stderr
+
     def test_ci_runs_the_readme_commands(self) -> None:
         """.ci/run runs exactly the two set-up commands the README gives."""
         ci = (ROOT / ".ci" / "run").read_text().splitlines()

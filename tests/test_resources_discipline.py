@@ -219,6 +219,7 @@ print("closed", flush=True)
 """
 
 
+@pytest.mark.slow  # a child process
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
 def test_ctrl_c_returns_the_connection(server: ReferenceServer) -> None:
     """Ctrl-C in a blocking call, three times: each next call works on one connection."""

@@ -347,6 +347,19 @@ def _tls_app(hits: list[str]) -> web.Application:
 
 
 class TestTLS:
+    async def test_https_to_a_plain_http_server_says_so(
+        self, kind: str, make_client: Callable[..., AnyClient], server: ReferenceServer
+    ) -> None:
+        """https:// against a plain-HTTP server: the error says to use http://, not retried."""
+        url = server.llm_engine_url.replace("http://", "https://")
+        client = make_client(kind, llm_engine_url=url)
+
+        with pytest.raises(smarter.APIConnectionError) as caught:
+            await run(client.files.list())
+
+        assert "use http:// in llm_engine_url (or LLM_ENGINE_BASE_PATH)" in str(caught.value)
+        assert (_retry.testing_delays(), server.requests) == ([], [])
+
     async def test_self_signed_server_is_refused_by_default_and_not_retried(
         self, kind: str, make_client: Callable[..., AnyClient], tls: tuple[Any, ssl.SSLContext]
     ) -> None:

@@ -224,3 +224,37 @@ class TestOptions:
                 "http://engine/",
                 "http://o/",
             )
+
+
+class TestWhichKeyWasRefused:
+    @pytest.mark.parametrize(
+        ("environment", "arguments", "said"),
+        [
+            ({"SCALE_API_KEY": "wrong"}, {}, "the LLM Engine refused the key in SCALE_API_KEY"),
+            (
+                {},
+                {"llm_engine_api_key": "wrong"},
+                "the LLM Engine refused the key given as llm_engine_api_key=",
+            ),
+            ({"SMARTER_API_KEY": "wrong"}, {}, "the LLM Engine refused the key in SMARTER_API_KEY"),
+            ({}, {"api_key": "wrong"}, "the LLM Engine refused the key given as api_key="),
+        ],
+    )
+    async def test_the_error_names_the_service_and_the_key(
+        self,
+        clean_env: pytest.MonkeyPatch,
+        server: ReferenceServer,
+        environment: dict[str, str],
+        arguments: dict[str, str],
+        said: str,
+    ) -> None:
+        """A refused key: the error says which service refused which key, from where."""
+        for name, value in environment.items():
+            clean_env.setenv(name, value)
+
+        async with smarter.AsyncClient(llm_engine_url=server.llm_engine_url, **arguments) as client:
+            with pytest.raises(smarter.AuthenticationError) as caught:
+                await client.with_options(timeout=5.0).files.list()
+
+        assert caught.value.message == f"Could not authenticate user ({said})"
+        assert "wrong" not in str(caught.value)

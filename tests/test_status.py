@@ -34,7 +34,7 @@ def _request(service: str = "platform", *, creates: str | None = None) -> Reques
     url = yarl.URL("http://h.test/api/v1/cli/describe/llmclient/")
     return Request(
         "POST", url, {}, None, "cli/describe/llmclient/", Timeout(5.0), "rid-1", service,  # type: ignore[arg-type]
-        2, False, (), creates,
+        2, False, (), creates, "in SMARTER_API_KEY",
     )  # fmt: skip
 
 
@@ -96,7 +96,7 @@ class TestPlatformAuthentication:
         assert (type(error), error.status_code, error.message) == (
             smarter.AuthenticationError,
             status,
-            description,
+            f"{description} (the Smarter platform refused the key in SMARTER_API_KEY)",
         )
 
     def test_other_403_stays_permission_denied(self) -> None:

@@ -13,6 +13,7 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 from collections.abc import Callable
 
 import pytest
@@ -205,6 +206,25 @@ class TestLoopThread:
         assert names[0].startswith("smarter-loop-")
 
 
+class TestBlockingInsideALoop:
+    async def test_a_blocking_call_in_async_code_warns(self, server: ReferenceServer) -> None:
+        """A blocking call made while this thread runs a loop warns, naming the caller's line."""
+        with _client(server) as client, pytest.warns(smarter.BlockingClientWarning) as caught:
+            client.whoami()
+
+        assert "use smarter.AsyncClient in async code" in str(caught[0].message)
+        assert caught[0].filename == __file__
+
+    def test_a_blocking_call_without_a_loop_is_silent(self, server: ReferenceServer) -> None:
+        """From plain blocking code there is nothing to warn about."""
+        with _client(server) as client, warnings.catch_warnings():
+            warnings.simplefilter("error")
+            me = client.whoami()
+
+        assert me.environment == "reference"
+
+
+@pytest.mark.slow  # child processes
 class TestProcessLifetime:
     @pytest.mark.parametrize(
         "script",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import traceback
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import Any
@@ -289,6 +290,23 @@ class TestRuntimeForms:
             client.files.get()  # type: ignore[call-arg]
 
         assert str(caught.value) == "Files.get(): missing a required argument: 'file_id'"
+        assert server.requests == []
+
+    def test_misspelt_option_named_in_the_callers_terms(self, server: ReferenceServer) -> None:
+        """A keyword no call option knows names the blocking method, short of the loop."""
+        with (
+            smarter.Client(**server.client_kwargs()) as client,
+            pytest.raises(TypeError) as caught,
+        ):
+            client.completions.create(model="m", prompt="x", max_new_tokenz=5)  # type: ignore[call-arg]
+
+        assert str(caught.value).startswith(
+            "Completions.create(): got an unexpected keyword argument 'max_new_tokenz'"
+        )
+        assert caught.value.__traceback__ is not None
+        assert "_portal" not in "".join(
+            frame.f_code.co_filename for frame, _ in traceback.walk_tb(caught.value.__traceback__)
+        )
         assert server.requests == []
 
 

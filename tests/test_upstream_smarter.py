@@ -235,7 +235,12 @@ async def test_auth_error(
 
     error = caught.value
     assert (type(error), error.status_code) == (smarter.AuthenticationError, status_of(name))
-    assert (error.message, error.body) == (body(name)["error"]["description"], body(name))
+    # The description, then which service refused which key (make_client passes api_key=).
+    said = body(name)["error"]["description"]
+    assert (error.message, error.body) == (
+        f"{said} (the Smarter platform refused the key given as api_key=)",
+        body(name),
+    )
     assert count(server, "cli/whoami/") == 1
 
 

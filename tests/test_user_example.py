@@ -1,4 +1,4 @@
-"""A user's test, written the way README.rst tells users to write theirs: the plugin's fixtures."""
+"""A user's tests, written the way README.rst tells users to write theirs: the plugin's fixtures."""
 
 from __future__ import annotations
 
@@ -22,3 +22,14 @@ def test_summary_survives_a_flaky_server(
 
     assert summary != ""
     assert len(smarter_server.requests_to("POST", "v1/llm/completions-sync")) == 2
+
+
+async def test_async_summary_with_the_async_fixture(
+    smarter_server: ReferenceServer, smarter_async_client: smarter.AsyncClient
+) -> None:
+    """The smarter_async_client fixture is an AsyncClient on the test's loop, wired up."""
+    answer = await smarter_async_client.completions.create(model="example-model", prompt="Hi")
+
+    assert answer.output.text
+    assert smarter_server.requests_to("POST", "v1/llm/completions-sync")[0].status == 200
+    assert smarter_async_client.state is smarter.ClientState.OPEN

@@ -7,6 +7,7 @@ key, and closed when the command ends (also after an error or Ctrl-C).
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -74,13 +75,34 @@ class State:
                 options["timeout"] = self.timeout
             if self.max_retries is not None:
                 options["max_retries"] = self.max_retries
-            self._client = smarter.Client(**options)
+            try:
+                self._client = smarter.Client(**options)
+            except (TypeError, ValueError) as exc:
+                raise click.UsageError(_with_source(str(exc), options)) from None
         return self._client
 
     def close(self) -> None:
         """Close the client, if one was made."""
         if self._client is not None:
             self._client.close()
+
+
+#: The option and the environment variable of each client setting the command line sets.
+_SOURCES = {
+    "base_url": ("--base-url", "SMARTER_BASE_URL"),
+    "llm_engine_url": ("--llm-engine-url", "LLM_ENGINE_BASE_PATH"),
+    "openai_base_url": ("--openai-base-url", "SMARTER_OPENAI_BASE_URL"),
+    "api_key": ("--api-key", "SMARTER_API_KEY"),
+}
+
+
+def _with_source(message: str, options: dict[str, Any]) -> str:
+    """*message* (about a client setting) with where that setting came from."""
+    for name, (option, variable) in _SOURCES.items():
+        if message.startswith(f"{name} "):
+            source = option if options.get(name) is not None else variable
+            return f"{message} (from {source})"
+    return message
 
 
 def pass_state(
@@ -112,6 +134,26 @@ json_option = click.option(
     callback=_set_json,
     help="Print the wire form as JSON (the same as the global --json).",
 )
+
+
+#: ``--yes`` on a command that deletes: no question asked.
+yes_option = click.option(
+    "--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal)."
+)
+
+
+def confirm(action: str, *, yes: bool) -> None:
+    """Ask before *action* ("delete file file-123") on a terminal; without one, want --yes.
+
+    Raises:
+        click.UsageError: not on a terminal and no ``--yes``.
+        click.Abort: the answer was no.
+    """
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"refusing to {action} without a terminal to ask: pass --yes")
+    click.confirm(f"{action[0].upper()}{action[1:]}?", abort=True, err=True)
 
 
 def list_options(command: Callable[..., T]) -> Callable[..., T]:

@@ -12,11 +12,13 @@ import click
 import smarter
 from smarter.cli._context import (
     State,
+    confirm,
     json_option,
     list_options,
     pass_state,
     print_list,
     report_deleted,
+    yes_option,
 )
 from smarter.cli._output import Output
 
@@ -146,9 +148,11 @@ def content_command(state: State, file_id: str) -> None:
 
 @files.command("delete")
 @click.argument("file_id")
+@yes_option
 @json_option
 @pass_state
-def delete_command(state: State, file_id: str) -> None:
-    """Delete a file."""
+def delete_command(state: State, file_id: str, yes: bool) -> None:
+    """Delete a file (asks first on a terminal; --yes does not)."""
+    confirm(f"delete file {file_id}", yes=yes)
     result = state.client.files.delete(file_id)
     report_deleted(state, result, file_id)

@@ -6,11 +6,13 @@ import click
 
 from smarter.cli._context import (
     State,
+    confirm,
     json_option,
     list_options,
     pass_state,
     print_list,
     report_deleted,
+    yes_option,
 )
 
 __all__ = ["models"]
@@ -68,10 +70,12 @@ def get_command(state: State, name: str) -> None:
 
 @models.command("delete")
 @click.argument("name")
+@yes_option
 @json_option
 @pass_state
-def delete_command(state: State, name: str) -> None:
-    """Delete a model endpoint."""
+def delete_command(state: State, name: str, yes: bool) -> None:
+    """Delete a model endpoint (asks first on a terminal; --yes does not)."""
+    confirm(f"delete model endpoint {name}", yes=yes)
     result = state.client.models.delete(name)
     report_deleted(state, result, name)
 

@@ -4,18 +4,26 @@ The package registers this module as a ``pytest11`` entry point, so the fixtures
 every test session once ``smarter`` is installed. Importing it is cheap: the server (and
 aiohttp.web) is imported by the fixture that needs it, not at collection time.
 
+- ``smarter_server``: a :class:`~smarter.testing.ReferenceServer` for one test.
+- ``smarter_client``: a blocking :class:`smarter.Client` wired to it.
+- ``smarter_async_client``: an :class:`smarter.AsyncClient` wired to it, closed on the
+  test's own event loop; defined when pytest-asyncio is installed (the async fixture needs
+  a plugin to run it).
+
 .. versionadded:: 0.2.0
+.. versionchanged:: 0.3.0 ``smarter_client`` is typed; ``smarter_async_client`` added.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+import importlib.util
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from smarter import AsyncClient, Client
     from smarter.testing import ReferenceServer
 
 __all__ = ["smarter_client", "smarter_server"]
@@ -35,17 +43,32 @@ def smarter_server() -> Iterator[ReferenceServer]:
 
 
 @pytest.fixture
-def smarter_client(smarter_server: ReferenceServer) -> Iterator[Any]:
+def smarter_client(smarter_server: ReferenceServer) -> Iterator[Client]:
     """A blocking ``smarter.Client`` wired to ``smarter_server``, closed after the test.
 
     Yields:
         The client.
     """
-    # Looked up on the module object so that this file type-checks whichever version of
-    # the client package is installed next to it.
-    smarter = importlib.import_module("smarter")
-    client = smarter.Client(**smarter_server.client_kwargs())
-    try:
+    from smarter import Client
+
+    with Client(**smarter_server.client_kwargs()) as client:
         yield client
-    finally:
-        client.close()
+
+
+async def _async_client(smarter_server: ReferenceServer) -> AsyncIterator[AsyncClient]:
+    """An ``smarter.AsyncClient`` wired to ``smarter_server``, closed after the test.
+
+    Yields:
+        The client.
+    """
+    from smarter import AsyncClient
+
+    async with AsyncClient(**smarter_server.client_kwargs()) as client:
+        yield client
+
+
+if importlib.util.find_spec("pytest_asyncio") is not None:
+    import pytest_asyncio
+
+    smarter_async_client = pytest_asyncio.fixture(_async_client, name="smarter_async_client")
+    __all__ += ["smarter_async_client"]

@@ -118,16 +118,18 @@ class StreamError(BaseModel):
 class CompletionStreamResponse(BaseModel):
     """Response object for a stream prompt completion task.
 
-    A chunk with neither ``output`` nor ``error`` is a keep-alive; the stream never hands
-    one to the caller.
+    A chunk with neither ``output`` nor ``error`` is a keep-alive and one with an ``error``
+    raises: the stream hands neither to the caller, so every chunk it yields has ``output``.
 
     .. versionadded:: 0.2.0
+    .. versionchanged:: 0.3.0 ``output`` is required (it was optional, which made
+       ``chunk.output.text`` a type error).
     """
 
     request_id: str | None = None
     """The unique ID of the corresponding Completion request (see
     :attr:`CompletionSyncResponse.request_id`)."""
-    output: CompletionStreamOutput | None = None
+    output: CompletionStreamOutput
     """Completion output."""
     error: StreamError | None = None
     """Error of the response (if any)."""

@@ -105,7 +105,7 @@ class TestFiles:
             ["files", "content", file_id],
             ["--json", "files", "content", file_id],
         )
-        deleted = smarter_cli("files", "delete", file_id)
+        deleted = smarter_cli("files", "delete", file_id, "--yes")
         gone = smarter_cli("--json", "files", "list")
 
         assert [r.code for r in (uploaded, listed, got, content, content_json, deleted, gone)] == [
@@ -221,7 +221,7 @@ class TestModels:
             ["models", "download", "example-model", "--format", "hugging_face"],
             ["--json", "models", "download", "example-model"],
         )
-        deleted = smarter_cli("models", "delete", "example-model", "--json")
+        deleted = smarter_cli("models", "delete", "example-model", "--json", "-y")
         empty = smarter_cli("models", "list")
 
         assert [

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import smarter
 from smarter.testing import Fault, ReferenceServer
 
@@ -183,3 +185,60 @@ class TestSignals:
         assert "Interrupted." in stderr
         assert cancelled.stdout == f"Cancelled {job_id}.\n"
         assert (final.code, final.stdout.splitlines()[-1]) == (1, "status            CANCELLED")
+
+
+class TestConfirmations:
+    def test_delete_without_a_terminal_wants_yes(self, smarter_cli: Runner) -> None:
+        """Deleting with no terminal to ask and no --yes is refused: exit 2, nothing deleted."""
+        result = smarter_cli("models", "delete", "example-model")
+
+        assert (result.code, "pass --yes" in result.stderr) == (2, True)
+        assert smarter_cli("models", "get", "example-model").code == 0
+
+    @pytest.mark.parametrize(("answer", "code", "gone"), [("n", 1, False), ("y", 0, True)])
+    def test_delete_on_a_terminal_asks(
+        self, server: ReferenceServer, cli_env: dict[str, str], tmp_path: Path,
+        answer: str, code: int, gone: bool,
+    ) -> None:  # fmt: skip
+        """On a terminal, delete asks first: 'n' keeps the model endpoint, 'y' deletes it."""
+        import os
+        import pty
+
+        leader, follower = pty.openpty()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "smarter", "models", "delete", "example-model"],
+                stdin=follower, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env={**cli_env, **server.client_env()}, cwd=tmp_path,
+            )  # fmt: skip
+            os.write(leader, f"{answer}\n".encode())
+            _, stderr = process.communicate(timeout=30)
+        finally:
+            os.close(leader)
+            os.close(follower)
+
+        assert process.returncode == code, stderr
+        assert "Delete model endpoint example-model?" in stderr.decode()
+        assert ("example-model" not in server.state.endpoints) == gone
+
+
+class TestMalformedSettings:
+    @pytest.mark.parametrize(
+        ("args", "env", "said"),
+        [
+            (["--base-url", "not a url"], {}, "'not a url' (from --base-url)"),
+            ([], {"SMARTER_BASE_URL": "ftp://x/"}, "'ftp://x/' (from SMARTER_BASE_URL)"),
+            ([], {"LLM_ENGINE_BASE_PATH": "engine"}, "'engine' (from LLM_ENGINE_BASE_PATH)"),
+        ],
+    )
+    def test_a_bad_url_is_a_usage_error(
+        self, cli_env: dict[str, str], tmp_path: Path, args: list[str], env: dict[str, str],
+        said: str,
+    ) -> None:  # fmt: skip
+        """A URL that is not one: exit 2 with the setting and where it came from, no traceback."""
+        result = run_smarter(
+            *args, "whoami", env={**cli_env, "SMARTER_API_KEY": "k", **env}, cwd=tmp_path
+        )
+
+        assert (result.code, said in result.stderr) == (2, True), result.stderr
+        assert "Traceback" not in result.stderr

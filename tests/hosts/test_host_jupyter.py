@@ -24,7 +24,8 @@ pytest.importorskip("ipykernel")
 
 CELLS = [
     """
-    import os, smarter
+    import os, smarter, warnings
+    warnings.simplefilter("error", smarter.BlockingClientWarning)  # a kernel may block
     client = smarter.Client(base_url=os.environ["SMARTER_TEST_URL"],
                             api_key=os.environ["SMARTER_TEST_KEY"])
     import asyncio

@@ -240,6 +240,7 @@ class TestLifecycle:
         assert one.state is not two.state
 
 
+@pytest.mark.slow  # a child process
 class TestCommandLine:
     def test_module_runs_and_stops_on_sigint(self) -> None:
         """Running python -m smarter.testing prints its line, serves, and exits 0 on SIGINT."""
@@ -273,6 +274,7 @@ class TestCommandLine:
 
 
 class TestImports:
+    @pytest.mark.slow  # a fresh interpreter
     def test_cheap_imports(self) -> None:
         """Importing smarter or the plugin imports neither the server nor aiohttp.web."""
         code = (

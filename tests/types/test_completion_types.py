@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+import smarter
 from smarter._converter import structure
 from smarter.types import (
     BaseModel,
@@ -13,8 +14,6 @@ from smarter.types import (
     CompletionStreamOutput,
     CompletionStreamResponse,
     CompletionSyncResponse,
-    StreamError,
-    StreamErrorContent,
     TokenOutput,
 )
 
@@ -92,26 +91,8 @@ CASES: list[tuple[type[BaseModel], dict[str, Any], BaseModel]] = [
             ),
         ),
     ),
-    (
-        CompletionStreamResponse,
-        ERROR_CHUNK,
-        CompletionStreamResponse(
-            request_id=REQUEST_ID,
-            error=StreamError(
-                status_code=503,
-                content=StreamErrorContent(
-                    error="Model endpoint is not ready", timestamp="2026-01-05T10:00:00Z"
-                ),
-            ),
-        ),
-    ),
-    (
-        CompletionStreamResponse,
-        {"request_id": REQUEST_ID},
-        CompletionStreamResponse(request_id=REQUEST_ID),
-    ),
 ]
-IDS = ["sync", "chunk", "last-chunk", "error-chunk", "keep-alive"]
+IDS = ["sync", "chunk", "last-chunk"]
 
 
 @pytest.mark.parametrize(("cls", "body", "expected"), CASES, ids=IDS)
@@ -135,6 +116,14 @@ class TestWire:
         obj = structure(extended, cls)
 
         assert (extended, {"queue_ms": 3}) == (obj.to_dict(), obj.latency)
+
+
+class TestNotYielded:
+    @pytest.mark.parametrize("body", [ERROR_CHUNK, {"request_id": REQUEST_ID}])
+    def test_error_and_keepalive_chunks_are_not_chunks(self, body: dict[str, Any]) -> None:
+        """Error chunks and keep-alives are not chunks: streams raise or skip them."""
+        with pytest.raises(smarter.APIResponseValidationError, match="output"):
+            structure(body, CompletionStreamResponse)
 
 
 class TestFieldsSet:
