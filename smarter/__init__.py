@@ -11,7 +11,7 @@
 
 from smarter._blocking import Stream, SyncPage
 from smarter._client import AsyncClient
-from smarter._config import NOT_GIVEN, NotGiven, Timeout
+from smarter._config import NOT_GIVEN, Limits, NotGiven, Timeout
 from smarter._exceptions import (
     APIConnectionError,
     APIError,
@@ -64,6 +64,7 @@ __all__ = [
     "HTTPResponse",
     "IncompleteStreamError",
     "InternalServerError",
+    "Limits",
     "NOT_GIVEN",
     "NotFoundError",
     "NotGiven",

@@ -24,6 +24,7 @@ from smarter._config import (
     DEFAULT_TIMEOUT,
     NOT_GIVEN,
     AuthScheme,
+    Limits,
     NotGiven,
     Timeout,
     TimeoutTypes,
@@ -84,6 +85,8 @@ class AsyncClient:
             False: no real server deduplicates them (PROTOCOL.md, "Retries").
         default_headers: Headers sent with every request.
         default_query: Query parameters sent with every request.
+        limits: Bounds on what a server may send (:class:`smarter.Limits`): the largest
+            body, stream event and JSON nesting, and the empty pages a walk allows.
         proxy: An HTTP proxy URL for every request.
         ssl: An ``ssl.SSLContext`` to verify the server with, or False to not verify.
         connection_limit: Most connections open at once; default 100.
@@ -118,6 +121,7 @@ class AsyncClient:
         retry_creates: bool = False,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
+        limits: Limits | None = None,
         proxy: str | yarl.URL | None = None,
         ssl: _ssl.SSLContext | bool | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
@@ -138,6 +142,7 @@ class AsyncClient:
             retry_creates=retry_creates,
             default_headers=default_headers,
             default_query=default_query,
+            limits=limits,
         )
         transport = Transport(
             proxy=proxy,
@@ -212,6 +217,14 @@ class AsyncClient:
         """Query parameters sent with every request."""
         return self._settings.default_query
 
+    @property
+    def limits(self) -> Limits:
+        """The bounds on what a server may send.
+
+        .. versionadded:: 0.3.0
+        """
+        return self._settings.limits
+
     def with_options(
         self,
         *,
@@ -227,6 +240,7 @@ class AsyncClient:
         retry_creates: bool | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
+        limits: Limits | None = None,
     ) -> AsyncClient:
         """A copy with some options changed, sharing this client's connection pool.
 
@@ -250,6 +264,7 @@ class AsyncClient:
             retry_creates=retry_creates,
             default_headers=default_headers,
             default_query=default_query,
+            limits=limits,
         )
         copy = AsyncClient.__new__(AsyncClient)
         # A copy prompts chatbots as the same session owner.

@@ -1,4 +1,4 @@
-"""Plain settings values: timeouts, the "not given" sentinel, and checks of loose input.
+"""Plain settings values: timeouts, limits, the "not given" sentinel, checks of loose input.
 
 Nothing here imports the rest of the package: these are the leaves the pipeline, the client
 and the exceptions build on. Bad values raise ``TypeError`` / ``ValueError`` naming what was
@@ -14,10 +14,12 @@ from typing import Final, Literal, TypeAlias
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_CONNECTION_LIMIT",
+    "DEFAULT_LIMITS",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
     "AuthScheme",
+    "Limits",
     "NotGiven",
     "Timeout",
     "TimeoutTypes",
@@ -159,6 +161,98 @@ def to_timeout(value: TimeoutTypes) -> Timeout:
             f"not {type(value).__name__}"
         )
     return Timeout(value)
+
+
+_MIB: Final = 1024 * 1024
+
+
+class Limits:
+    """Bounds on what a server may send, each a clear error when passed.
+
+    Args:
+        max_response_bytes: The largest body a call reads (after decompression), 32 MiB by
+            default: a larger one (or one that never ends) fails with
+            :class:`~smarter.APIResponseValidationError` instead of filling the memory.
+        max_event_bytes: The largest event (or line) of a stream, 8 MiB by default.
+        max_json_depth: The deepest nesting of arrays and objects in a JSON body or event,
+            128 by default (Python's own JSON parser fails near 1,000, and results nested
+            past a few hundred cannot be copied or pickled).
+        max_empty_pages: How many pages in a row may bring no item while pointing to a next
+            page before a walk over the pages gives up, 8 by default.
+
+    Example: ``AsyncClient(limits=Limits(max_response_bytes=256 * 1024 * 1024))``, for
+    ``files.content()`` of a large file. Immutable.
+
+    .. versionadded:: 0.3.0
+    """
+
+    __slots__ = ("max_empty_pages", "max_event_bytes", "max_json_depth", "max_response_bytes")
+
+    max_response_bytes: int
+    max_event_bytes: int
+    max_json_depth: int
+    max_empty_pages: int
+
+    def __init__(
+        self,
+        *,
+        max_response_bytes: int = 32 * _MIB,
+        max_event_bytes: int = 8 * _MIB,
+        max_json_depth: int = 128,
+        max_empty_pages: int = 8,
+    ) -> None:
+        for name, value in (
+            ("max_response_bytes", max_response_bytes),
+            ("max_event_bytes", max_event_bytes),
+            ("max_json_depth", max_json_depth),
+            ("max_empty_pages", max_empty_pages),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+            if value < 1:
+                raise ValueError(f"{name} must be 1 or more, not {value}")
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Limits is immutable: make a new one instead of setting {name}")
+
+    def _key(self) -> tuple[int, int, int, int]:
+        return (
+            self.max_response_bytes,
+            self.max_event_bytes,
+            self.max_json_depth,
+            self.max_empty_pages,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Limits):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Limits(max_response_bytes={self.max_response_bytes}, "
+            f"max_event_bytes={self.max_event_bytes}, max_json_depth={self.max_json_depth}, "
+            f"max_empty_pages={self.max_empty_pages})"
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_limits, self._key())
+
+
+def _limits(response: int, event: int, depth: int, pages: int) -> Limits:
+    return Limits(
+        max_response_bytes=response,
+        max_event_bytes=event,
+        max_json_depth=depth,
+        max_empty_pages=pages,
+    )
+
+
+DEFAULT_LIMITS: Final = Limits()
 
 
 def check_max_retries(value: object) -> int:

@@ -33,6 +33,7 @@ __all__ = [
     "check_contract",
     "dumps_compact",
     "generate_structure_fn",
+    "JSONTooDeepError",
     "loads_json",
 ]
 
@@ -40,22 +41,62 @@ __all__ = [
 _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
-def loads_json(data: str | bytes) -> Any:
+class JSONTooDeepError(ValueError):
+    """A JSON document nested deeper than allowed (``Limits.max_json_depth``)."""
+
+
+def loads_json(data: str | bytes, max_depth: int = 128) -> Any:
     """``json.loads(data)``, faster for the common case of one compact UTF-8 JSON value.
 
     Raises:
+        JSONTooDeepError: arrays and objects nested deeper than *max_depth*.
         ValueError: *data* is not one JSON document.
     """
+    text = ""
     try:
         text = data if isinstance(data, str) else data.decode()
         value, end = _scan_once(text, 0)
     except (StopIteration, ValueError):
         end = -1
-    if end == len(text):
-        return value
-    # Space around the value, a BOM, another encoding, trailing bytes or invalid JSON:
-    # json.loads decides.
-    return json.loads(data)
+    except RecursionError:
+        raise _too_deep(max_depth) from None
+    if end != len(text):
+        # Space around the value, a BOM, another encoding, trailing bytes or invalid JSON:
+        # json.loads decides.
+        try:
+            value = json.loads(data)
+        except RecursionError:
+            raise _too_deep(max_depth) from None
+    # Nesting N deep takes 2N characters: a short document cannot be too deep, and the
+    # common one is short (benchmarks/stream.py: an event is ~150 bytes).
+    if len(data) > 2 * max_depth and _depth(value, max_depth) > max_depth:
+        raise _too_deep(max_depth)
+    return value
+
+
+def _too_deep(max_depth: int) -> JSONTooDeepError:
+    return JSONTooDeepError(
+        f"JSON nested deeper than {max_depth} levels (smarter.Limits.max_json_depth)"
+    )
+
+
+def _depth(value: Any, stop: int) -> int:
+    """How deep *value* nests lists and dicts, counting no further than *stop* + 1."""
+    if not isinstance(value, dict | list):
+        return 0
+    deepest = 0
+    level: list[Any] = [value]
+    while level and deepest <= stop:
+        deepest += 1
+        below: list[Any] = []
+        for item in level:
+            children = item.values() if item.__class__ is dict else item
+            below.extend(child for child in children if child.__class__ in _CONTAINERS)
+        level = below
+    return deepest
+
+
+_CONTAINERS: Final[frozenset[type]] = frozenset({dict, list})
 
 
 def _refuse(value: object) -> object:

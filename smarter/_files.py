@@ -21,6 +21,8 @@ import attrs
 
 __all__ = [
     "ChangedSizeError",
+    "UploadFailedError",
+    "UploadReadError",
     "FileTypes",
     "MultipartForm",
     "Upload",
@@ -77,6 +79,11 @@ class Upload:
 def _stream_upload(filename: str, stream: IO[bytes], content_type: str | None) -> Upload:
     if isinstance(stream, io.TextIOBase):  # type: ignore[unreachable]  # typed, but users err
         raise TypeError(f"file {filename!r} is open in text mode; open it with 'rb'")
+    if getattr(stream, "closed", False):
+        raise ValueError(f"file {filename!r} is closed: pass an open file")
+    readable = getattr(stream, "readable", None)
+    if callable(readable) and not readable():
+        raise ValueError(f"file {filename!r} is not open for reading: open it with 'rb'")
     start: int | None
     try:
         start = stream.tell() if stream.seekable() else None
@@ -118,6 +125,8 @@ def _content_upload(filename: str | None, content: Any, content_type: str | None
             path = os.fsdecode(path)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"no file to upload at {path!r}")
+        if not os.access(path, os.R_OK):
+            raise PermissionError(f"the file to upload at {path!r} cannot be read")
         name = filename or os.path.basename(path)
         return Upload(
             name, content_type or _guess_type(name), path=path, size=os.path.getsize(path)
@@ -259,8 +268,16 @@ def when_idle(stream: IO[bytes], fn: Callable[[], object]) -> None:
         busy.add_done_callback(lambda _: fn())
 
 
-class ChangedSizeError(Exception):
+class UploadFailedError(Exception):
+    """The file of an upload failed us while it was sent: retrying would fail the same way."""
+
+
+class ChangedSizeError(UploadFailedError):
     """A file's size is not what the request announced (raised inside the transport's writer)."""
+
+
+class UploadReadError(UploadFailedError):
+    """The file of an upload could not be opened or read while it was sent."""
 
 
 async def write_form(form: MultipartForm, write: Callable[[bytes], Awaitable[None]]) -> None:
@@ -274,13 +291,16 @@ async def write_form(form: MultipartForm, write: Callable[[bytes], Awaitable[Non
     if upload.data is not None:
         await write(upload.data)
     else:
-        if upload.path is not None:
-            stream: IO[bytes] = await open_off_loop(upload.path)
-        else:
-            assert upload.stream is not None
-            stream = upload.stream
-            if upload.start is not None:
-                await off_loop(stream, stream.seek, upload.start)
+        try:
+            if upload.path is not None:
+                stream: IO[bytes] = await open_off_loop(upload.path)
+            else:
+                assert upload.stream is not None
+                stream = upload.stream
+                if upload.start is not None:
+                    await off_loop(stream, stream.seek, upload.start)
+        except (OSError, ValueError) as exc:
+            raise UploadReadError(f"{upload.filename!r} could not be read: {exc}") from exc
         try:
             await _copy(stream, write, upload.size, upload.filename)
         finally:
@@ -303,7 +323,10 @@ async def _copy(
     left = size
     while left is None or left > 0:
         want = _READ_SIZE if left is None else min(_READ_SIZE, left)
-        chunk = await off_loop(stream, stream.read, want)
+        try:
+            chunk = await off_loop(stream, stream.read, want)
+        except (OSError, ValueError) as exc:  # a vanished mount, a file closed meanwhile
+            raise UploadReadError(f"{filename!r} could not be read: {exc}") from exc
         if not chunk:
             break
         await write(chunk)

@@ -8,13 +8,29 @@ one is. A lease whose client was garbage collected is forgotten without closing 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
-from typing import TYPE_CHECKING
+from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import aiohttp
 
-__all__ = ["ClientState", "Leases", "close_session_now", "running_on"]
+__all__ = [
+    "CLOSED_WHILE_WAITING",
+    "ClientClosedError",
+    "ClientState",
+    "InFlight",
+    "Leases",
+    "close_at_loop_shutdown",
+    "close_session_now",
+    "running_on",
+]
+
+CLOSED_WHILE_WAITING = (
+    "The client was closed while this call was waiting for the server; make a new client "
+    "to send requests."
+)
 
 
 class ClientState(enum.Enum):
@@ -60,6 +76,42 @@ class Leases:
         return lease == self._primary or not self._live
 
 
+class ClientClosedError(ConnectionError):
+    """Set on the body of a response still being read when the client closes.
+
+    aiohttp's own close leaves such a reader waiting until its timeout (600 s by default):
+    this wakes it, and the transport turns it into a :class:`~smarter.SmarterError` that
+    says the client was closed.
+    """
+
+
+class InFlight:
+    """The responses whose bodies are being read, so that closing can wake their readers.
+
+    It holds aiohttp ``ClientResponse`` objects without importing aiohttp: it only calls
+    ``response.content.set_exception()``.
+    """
+
+    __slots__ = ("_responses",)
+
+    def __init__(self) -> None:
+        self._responses: set[Any] = set()
+
+    def add(self, response: Any) -> None:
+        """A body is being read."""
+        self._responses.add(response)
+
+    def discard(self, response: Any) -> None:
+        """That body is read (or abandoned)."""
+        self._responses.discard(response)
+
+    def wake(self) -> None:
+        """Make every read in progress, or to come, of these bodies fail at once."""
+        responses, self._responses = self._responses, set()
+        for response in responses:
+            response.content.set_exception(ClientClosedError(CLOSED_WHILE_WAITING))
+
+
 def running_on(loop: asyncio.AbstractEventLoop) -> bool:
     """Whether this thread is running *loop* (a finalizer may run in any thread)."""
     try:
@@ -85,3 +137,27 @@ def close_session_now(session: aiohttp.ClientSession) -> None:
             connector._close(abort_ssl=True)
         except TypeError:  # older aiohttp (before mid-2025) has no abort_ssl: a graceful close
             connector._close()
+
+
+def close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    """Have the running loop close *session* as it shuts down; keep the returned object.
+
+    ``asyncio.run()`` (and pytest's loops) close every suspended async generator before
+    closing the loop (``loop.shutdown_asyncgens()``). A client used in one ``asyncio.run()``
+    and dropped without ``aclose()`` would otherwise leave its sockets to be found unclosed
+    after the loop is gone (a ResourceWarning under ``-X dev``), when nothing can close them
+    cleanly any more. The generator is started here, synchronously (it yields at once), so
+    the loop's first-iteration hook registers it; the caller keeps it alive.
+    """
+
+    async def closer() -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            if not session.closed:
+                await session.close()
+
+    generator = closer()
+    with contextlib.suppress(StopIteration):
+        generator.asend(None).send(None)
+    return generator

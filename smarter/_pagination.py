@@ -3,6 +3,10 @@
 A list body holds its items under the endpoint's own key and a ``next_cursor``: a string, or
 null on the last page. A body without ``next_cursor`` (a server that does not paginate) is a
 single, last page. Later pages reuse the options of the first request.
+
+A walk over the pages ends with an error, not a loop, when the server hands out a cursor
+that already led to a page, or answers ``Limits.max_empty_pages`` pages in a row without an
+item but with a next cursor; it keeps a hash per cursor, not the cursors themselves.
 """
 
 from __future__ import annotations
@@ -28,15 +32,21 @@ class AsyncPage(Generic[T]):
     .. versionadded:: 0.2.0
     """
 
-    def __init__(self, *, body: Any, items: Items[T], fetch: Fetch[T]) -> None:
+    def __init__(
+        self, *, body: Any, items: Items[T], fetch: Fetch[T], max_empty_pages: int = 8
+    ) -> None:
         self.response: Any = body
         """The typed list body (``ListFilesResponse``, ...), unknown fields included."""
         self.data: list[T] = items(body)
         """The items of this page."""
         self._fetch = fetch
-        # The cursors that led to this page: a server that hands out a cursor twice would
-        # otherwise make every walk over the pages (async or sync) loop forever.
-        self._seen: frozenset[str] = frozenset()
+        self._max_empty = max_empty_pages
+        # The walk that reached this page: the hash of each cursor that led to a page, with
+        # the page's place in the walk (a server that hands out a cursor twice would
+        # otherwise make every walk loop forever), and the pages in a row without an item.
+        self._seen: dict[int, int] = {}
+        self._place = 0
+        self._empty_run = 0 if self.data else 1
 
     @property
     def next_cursor(self) -> str | None:
@@ -63,10 +73,20 @@ class AsyncPage(Generic[T]):
         cursor = self.next_cursor
         if cursor is None:
             raise SmarterError("There is no next page: check has_next_page() first.")
-        if cursor in self._seen:
-            raise APIError(f"The server returned the page cursor {cursor!r} twice.")
+        key = hash(cursor)
+        if self._seen.get(key, self._place) < self._place:
+            raise APIError(f"The server returned the page cursor {cursor[:100]!r} twice.")
+        if self._empty_run >= self._max_empty:
+            raise APIError(
+                f"The server answered {self._empty_run} pages in a row without an item, each "
+                "with a next cursor (smarter.Limits.max_empty_pages): the walk stops here."
+            )
         page = await self._fetch(cursor)
-        page._seen = self._seen | {cursor}
+        self._seen[key] = self._place
+        page._seen = self._seen
+        page._place = self._place + 1
+        if not page.data:
+            page._empty_run = self._empty_run + 1
         return page
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:

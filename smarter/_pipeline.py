@@ -24,7 +24,7 @@ from smarter._exceptions import (
     APIStatusError,
     SmarterError,
 )
-from smarter._fastpath import loads_json
+from smarter._fastpath import JSONTooDeepError, loads_json
 from smarter._lifetime import ClientState
 from smarter._logging import log_attempt, log_headers
 from smarter._pagination import AsyncPage, AsyncPaginator, Items
@@ -95,6 +95,7 @@ class Pipeline:
         self._max_retries = settings.max_retries
         self._default_query = settings.default_query
         self._retry_creates = settings.retry_creates
+        self._limits = settings.limits
         # The URL of each (service, path, query) called, reused: aiohttp reads a dozen
         # properties of the URL per request, which yarl computes once per URL object and then
         # caches (benchmarks/async_json.py).
@@ -215,6 +216,7 @@ class Pipeline:
             route.secrets,
             creates,
             route.key_from,
+            self._limits,
         )
 
     # -- attempting ----------------------------------------------------------------------
@@ -340,7 +342,10 @@ class Pipeline:
                 request = self.build(
                     "GET", path, {**options, "extra_query": extra}, service=service, query=query
                 )
-            return AsyncPage(body=await self.call(request, cast_to), items=items, fetch=fetch)
+            body = await self.call(request, cast_to)
+            return AsyncPage(
+                body=body, items=items, fetch=fetch, max_empty_pages=self._limits.max_empty_pages
+            )
 
         return AsyncPaginator(fetch)
 
@@ -390,12 +395,13 @@ def decode(response: HTTPResponse, cast_to: type[T], *, envelope: bool) -> T:
         APIResponseValidationError: the body is not JSON, not a Smarter envelope when it
             should be, or does not fit *cast_to*.
     """
+    request = response.request
     try:
-        data = loads_json(response.content)
+        data = loads_json(response.content, request.limits.max_json_depth if request else 128)
     except ValueError as exc:
+        what = str(exc) if isinstance(exc, JSONTooDeepError) else "not valid JSON"
         raise APIResponseValidationError(
-            f"The {response.status_code} response to {response.method} {response.url} is not "
-            "valid JSON.",
+            f"The {response.status_code} response to {response.method} {response.url} is {what}.",
             body=response.text[:500],
             response=response,
         ) from exc

@@ -16,7 +16,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypedDict
 
-from smarter._config import NotGiven, Timeout, TimeoutTypes
+from smarter._config import DEFAULT_LIMITS, Limits, NotGiven, Timeout, TimeoutTypes
 from smarter._fastpath import dumps_compact
 
 if TYPE_CHECKING:
@@ -194,6 +194,7 @@ class Request:
         "creates",
         "headers",
         "key_from",
+        "limits",
         "max_retries",
         "method",
         "path",
@@ -220,6 +221,7 @@ class Request:
         secrets: tuple[str, ...] = (),
         creates: str | None = None,
         key_from: str = "",
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.method = method
         self.url = url
@@ -234,6 +236,7 @@ class Request:
         self.secrets = secrets
         self.creates = creates
         self.key_from = key_from
+        self.limits = limits
 
     @property
     def label(self) -> str:

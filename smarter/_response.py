@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from smarter._fastpath import loads_json
 
 if TYPE_CHECKING:
     from smarter._request import Request
@@ -69,9 +70,10 @@ class HTTPResponse:
         """The body parsed as JSON.
 
         Raises:
-            ValueError: the body is not JSON.
+            ValueError: the body is not JSON, or nested deeper than the call's limits allow.
         """
-        return json.loads(self.content)
+        request = self.request
+        return loads_json(self.content, request.limits.max_json_depth if request else 128)
 
     def __repr__(self) -> str:
         return f"<HTTPResponse {self.method} {self.url} [{self.status_code}]>"

@@ -82,7 +82,8 @@ def _seconds(text: str) -> float | None:
         value = float(text)
     except ValueError:
         return None
-    return value if math.isfinite(value) else None
+    # `1e400` reads as infinity: a wait beyond any cap (no retry), not a missing hint.
+    return value if not math.isnan(value) else None
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
@@ -90,7 +91,8 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
 
     ``retry-after-ms`` (float milliseconds) wins over ``Retry-After``, which is seconds (a
     float is tolerated) or an HTTP-date. A hint that does not parse or is not positive is
-    no hint at all.
+    no hint at all; one too large for a float (``1e400``) is infinite, so no retry waits
+    for it.
     """
     millis = headers.get("retry-after-ms")
     if millis is not None:

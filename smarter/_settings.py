@@ -38,9 +38,11 @@ import yarl
 
 from smarter._config import (
     DEFAULT_BASE_URL,
+    DEFAULT_LIMITS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     AuthScheme,
+    Limits,
     NotGiven,
     Timeout,
     TimeoutTypes,
@@ -150,6 +152,7 @@ class Settings:
         "base_url",
         "default_headers",
         "default_query",
+        "limits",
         "llm_engine_url",
         "max_retries",
         "openai_base_url",
@@ -172,6 +175,7 @@ class Settings:
         retry_creates: bool = False,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         if auth_scheme not in AUTH_SCHEMES:
             raise ValueError(f"auth_scheme must be one of {AUTH_SCHEMES}, not {auth_scheme!r}")
@@ -211,6 +215,9 @@ class Settings:
             name: check_header_value(name, value) for name, value in (default_headers or {}).items()
         }
         self.default_query: Mapping[str, object] = dict(default_query or {})
+        if limits is not None and not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a smarter.Limits, not {type(limits).__name__}")
+        self.limits: Limits = DEFAULT_LIMITS if limits is None else limits
 
     @property
     def api_key(self) -> str | None:
@@ -256,6 +263,7 @@ class Settings:
             "retry_creates": self.retry_creates,
             "default_headers": self.default_headers,
             "default_query": self.default_query,
+            "limits": self.limits,
         }
 
     def target(self, service: Service) -> Target:

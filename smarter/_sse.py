@@ -10,10 +10,11 @@ however the input is split.
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any, final
 
-__all__ = ["SSEDecoder", "ServerSentEvent"]
+from smarter._fastpath import loads_json
+
+__all__ = ["EventTooLargeError", "SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
 # The most of an unfinished event kept as bytes for the next chunk (see SSEDecoder._blocks).
@@ -54,9 +55,9 @@ class ServerSentEvent:
         """Return ``data`` parsed as JSON.
 
         Raises:
-            json.JSONDecodeError: ``data`` is not a JSON document.
+            ValueError: ``data`` is not a JSON document (or is nested over 128 deep).
         """
-        return json.loads(self.data)
+        return loads_json(self.data)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ServerSentEvent):
@@ -76,6 +77,10 @@ class ServerSentEvent:
             f"ServerSentEvent(event={self.event!r}, data={self.data!r}, "
             f"id={self.id!r}, retry={self.retry!r})"
         )
+
+
+class EventTooLargeError(ValueError):
+    """An event (or a line) of the stream grew past the decoder's ``max_event`` bytes."""
 
 
 def _lone_cr(data: bytes) -> bool:
@@ -116,8 +121,10 @@ class SSEDecoder:
         "_data",
         "_dispatched_id",
         "_event",
+        "_held",
         "_id",
         "_in_event",
+        "_max_event",
         "_partial",
         "_raw",
         "_retry",
@@ -125,10 +132,13 @@ class SSEDecoder:
         "_start",
     )
 
-    def __init__(self, *, compact: bool = False) -> None:
+    def __init__(self, *, compact: bool = False, max_event: int = 8 * 1024 * 1024) -> None:
         # compact: a plain message event comes out as its data alone, a str (the streams'
         # form; benchmarks/stream.py); any other event as a ServerSentEvent.
         self._compact = compact
+        # The most bytes an event (or a line) may hold while it is being read.
+        self._max_event = max_event
+        self._held = 0  # bytes of data lines of the event being read
         self._dispatched_id: str | None = None
         self._partial = bytearray()  # an unterminated line; bytearray so appends are amortised
         self._raw = b""  # the start of an event _blocks has not seen the end of
@@ -212,6 +222,7 @@ class SSEDecoder:
             # Only the new bytes are searched, so a huge line fed in tiny chunks stays linear.
             if _LF not in chunk and _CR not in chunk:
                 self._partial += chunk
+                self._check_size()
                 return []
             self._partial += chunk
             lines = self._partial.splitlines()
@@ -223,7 +234,17 @@ class SSEDecoder:
             self._skip_lf = True
         elif last != _LF:
             self._partial += lines.pop()
-        return self._lines(lines)
+        events = self._lines(lines)
+        self._check_size()
+        return events
+
+    def _check_size(self) -> None:
+        """Refuse an event (or a line) that has grown past ``max_event`` bytes unended."""
+        if len(self._partial) + self._held > self._max_event:
+            raise EventTooLargeError(
+                f"A stream event passed {self._max_event} bytes without ending "
+                "(smarter.Limits.max_event_bytes)."
+            )
 
     def _blocks(self, chunk: bytes) -> list[Any]:  # noqa: PLR0912 (one loop, inlined for speed)
         """Decode *chunk*, which starts at an event boundary, a whole event at a time.
@@ -299,6 +320,7 @@ class SSEDecoder:
         cut = bool(self._partial or self._data or self._in_event)
         self._partial = bytearray()
         self._data.clear()
+        self._held = 0
         self._event = None
         self._in_event = False
         self._skip_lf = False
@@ -324,10 +346,12 @@ class SSEDecoder:
                     event.retry = self._retry
                     events.append(event)
                     data.clear()
+                    self._held = 0
                 self._event = None
                 self._in_event = False
             elif line.startswith(b"data: "):
                 append(line[6:].decode("utf-8", "replace"))
+                self._held += len(line)
             elif line.startswith(b"id: ") and 0 not in line:
                 self._id = line[4:].decode("utf-8", "replace") or None
                 self._in_event = True
@@ -349,6 +373,7 @@ class SSEDecoder:
                 value = value[1:]
         if name == b"data":
             self._data.append(value.decode("utf-8", "replace"))
+            self._held += len(value)
             return
         self._in_event = True
         if name == b"event":

@@ -22,7 +22,6 @@ servers' bodies say on top (``smarter-sh/smarter`` v0.14.19,
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Final
 
@@ -38,6 +37,7 @@ from smarter._exceptions import (
     UnprocessableEntityError,
     may_have_acted,
 )
+from smarter._fastpath import loads_json
 from smarter._request import SERVICE_NAMES, SERVICE_SETTINGS
 from smarter._response import HTTPResponse
 
@@ -128,7 +128,8 @@ def error_message(status: int, content: bytes) -> tuple[str, object | None]:
     """
     text = content.decode("utf-8", errors="replace")
     try:
-        body: object = json.loads(text)
+        # Bounded nesting: a body nested a thousand deep is kept as text, not a RecursionError.
+        body: object = loads_json(text)
     except ValueError:
         body = text or None
     message = _known_message(body)

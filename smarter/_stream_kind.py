@@ -9,16 +9,17 @@ hands it, and never sees the transport.
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from smarter._exceptions import APIError, APIResponseValidationError
-from smarter._fastpath import loads_json
+from smarter._exceptions import APIConnectionError, APIError, APIResponseValidationError
+from smarter._fastpath import JSONTooDeepError, loads_json
 
 if TYPE_CHECKING:
     from smarter._response import HTTPResponse
 
-__all__ = ["InStreamError", "Opener", "StreamBody", "StreamKind"]
+__all__ = ["InStreamError", "Opener", "StreamBody", "StreamKind", "drain", "max_json_depth"]
 
 T = TypeVar("T")
 
@@ -35,6 +36,33 @@ class StreamBody(Protocol):
         """Release the connection."""
 
 
+# After the final event the server ends the body at once; the connection goes back to the
+# pool only once that end has been read. How long, and how many trailing bytes, to wait for
+# it before closing the connection instead.
+_DRAIN_TIMEOUT = 0.5
+_DRAIN_LIMIT = 64 * 1024
+
+
+async def drain(body: StreamBody) -> None:
+    """Read what follows a stream's final event (normally just the body's end), then release.
+
+    A connection whose body was read to its end goes back to the pool; one that still has
+    bytes coming after ``_DRAIN_TIMEOUT`` or ``_DRAIN_LIMIT`` is closed.
+    """
+
+    async def read_to_end() -> None:
+        left = _DRAIN_LIMIT
+        while left > 0 and (data := await body.read_chunk()):
+            left -= len(data)
+
+    try:
+        await asyncio.wait_for(read_to_end(), _DRAIN_TIMEOUT)
+    except (APIConnectionError, asyncio.TimeoutError):
+        pass  # closed below: the connection is not reused
+    finally:
+        body.close()
+
+
 #: Opens the stream's request (again): ``open(last_event_id, after)`` where *after* is the
 #: failure that ended the previous body, judged and waited for by the retry policy first.
 Opener = Callable[[str | None, APIError | None], Awaitable[StreamBody]]
@@ -48,6 +76,12 @@ class InStreamError(Exception):
         self.message = message
         self.status = status
         self.body = body
+
+
+def max_json_depth(response: HTTPResponse) -> int:
+    """The deepest JSON nesting the call of *response* accepts (``Limits.max_json_depth``)."""
+    request = response.request
+    return request.limits.max_json_depth if request is not None else 128
 
 
 class StreamKind(abc.ABC, Generic[T]):
@@ -71,13 +105,16 @@ class StreamKind(abc.ABC, Generic[T]):
     def json(cls, data: str, response: HTTPResponse) -> Any:
         """The event's data as JSON, or an error naming what arrived instead."""
         try:
-            return loads_json(data)
+            return loads_json(data, max_json_depth(response))
         except ValueError as exc:
-            raise cls.not_json(data, response) from exc
+            raise cls.not_json(data, response, exc) from exc
 
     @staticmethod
-    def not_json(data: str, response: HTTPResponse) -> APIResponseValidationError:
-        """The error of an event whose data is not JSON."""
+    def not_json(
+        data: str, response: HTTPResponse, exc: ValueError | None = None
+    ) -> APIResponseValidationError:
+        """The error of an event whose data is not JSON (or is JSON nested too deep)."""
+        what = str(exc) if isinstance(exc, JSONTooDeepError) else "not valid JSON"
         return APIResponseValidationError(
-            f"A stream event is not valid JSON: {data[:200]!r}", body=data, response=response
+            f"A stream event is {what}: {data[:200]!r}", body=data[:1000], response=response
         )

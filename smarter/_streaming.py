@@ -28,11 +28,13 @@ from smarter._exceptions import (
     APIResponseValidationError,
     APITimeoutError,
     IncompleteStreamError,
+    SmarterError,
 )
 from smarter._lifetime import running_on
-from smarter._sse import ServerSentEvent, SSEDecoder
+from smarter._resume import lost, past_resume_point, resume_point, sendable_id
+from smarter._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
 from smarter._status import status_error_class
-from smarter._stream_kind import InStreamError, Opener, StreamBody, StreamKind
+from smarter._stream_kind import InStreamError, Opener, StreamBody, StreamKind, drain
 
 if TYPE_CHECKING:
     from smarter._request import Request
@@ -42,12 +44,11 @@ __all__ = ["AsyncStream", "StreamState"]
 
 T = TypeVar("T")
 
-# After the final event the server ends the body at once; the connection goes back to the
-# pool only once that end has been read. How long, and how many trailing bytes, to wait for
-# it before closing the connection instead.
-_DRAIN_TIMEOUT = 0.5
-_DRAIN_LIMIT = 64 * 1024
 _NOTHING: Any = object()
+_ONE_READER = (
+    "This stream is being read by another task (or thread) right now: a stream has one "
+    "reader. Read it in one place, or make one call per reader."
+)
 
 
 class StreamState(enum.Enum):
@@ -86,7 +87,8 @@ class AsyncStream(Generic[T]):
         self._body: StreamBody | None = None
         self._head: HTTPResponse | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._decoder = SSEDecoder(compact=True)
+        self._max_event = request.limits.max_event_bytes
+        self._decoder = SSEDecoder(compact=True, max_event=self._max_event)
         # Events read but not yet decoded (a plain message event as its data alone): a chunk
         # is built only when the caller asks for it, so it dies young. Chunks decoded a whole
         # read ahead would outlive the garbage collector's youngest generation and cost more
@@ -95,6 +97,14 @@ class AsyncStream(Generic[T]):
         self._pending: APIError | None = None
         self._last_id: str | None = None
         self._delivered = False
+        # When the caller last got a chunk (None: since then no read came back empty-handed);
+        # `read` bounds the time without one, keep-alives and trickled bytes or not.
+        self._quiet_since: float | None = None
+        self._busy = False  # a read is in progress: a second reader is refused
+        # After a resume: the id through which events are the server replaying what was
+        # delivered already (numeric ids only), and whether an id made resuming unsafe.
+        self._skip_through: int | None = None
+        self._ids_broken = False
 
     # -- public surface -------------------------------------------------------------------
 
@@ -123,7 +133,7 @@ class AsyncStream(Generic[T]):
         # Speed (benchmarks/stream.py): the common case, a chunk decoded from an event
         # already read, without the loop of _next; anything else goes there.
         events = self._events
-        if events and self._pending is None:
+        if events and self._pending is None and not self._busy:
             event = events.popleft()
             try:
                 if event.__class__ is str:
@@ -138,6 +148,7 @@ class AsyncStream(Generic[T]):
                     self._state = StreamState.FINISHED
                 if item is not None:
                     self._delivered = True
+                    self._quiet_since = None
                     return item
         return await self._next()
 
@@ -166,6 +177,7 @@ class AsyncStream(Generic[T]):
                 continue
             if item is not _NOTHING:
                 self._delivered = True
+                self._quiet_since = None
                 return item
             if state is StreamState.FINISHED:
                 await self._step(self._drain())
@@ -175,12 +187,22 @@ class AsyncStream(Generic[T]):
             await self._step(self._fill())
 
     async def _step(self, step: Coroutine[Any, Any, None]) -> None:
-        """Await a step of the iteration; whatever it raises (a cancel too) fails the stream."""
+        """Await a step of the iteration; whatever it raises (a cancel too) fails the stream.
+
+        Raises:
+            SmarterError: another task (or thread) is reading the stream right now.
+        """
+        if self._busy:
+            step.close()
+            raise SmarterError(_ONE_READER)
+        self._busy = True
         try:
             await step
         except BaseException:
             self._fail()
             raise
+        finally:
+            self._busy = False
 
     def _next_ready(self) -> T:
         """The next chunk of the events already read, or ``_NOTHING``; never any I/O."""
@@ -290,7 +312,10 @@ class AsyncStream(Generic[T]):
             return
         self._body = body
         self._head = body.head
-        self._decoder = SSEDecoder(compact=True)
+        # A resumed body is read event by event, ids and all, to drop what it replays.
+        self._decoder = SSEDecoder(compact=not resume, max_event=self._max_event)
+        self._skip_through = resume_point(self._last_id) if resume else None
+        self._quiet_since = None
         self._state = StreamState.OPEN
 
     async def _restart(self, error: APIError) -> None:
@@ -303,27 +328,17 @@ class AsyncStream(Generic[T]):
     async def _recover(self, error: APIError) -> None:
         """Carry on after the body broke: resume it, start it over, or fail loudly."""
         self._release()
-        resumable = self._last_id is not None
+        if isinstance(error, APIConnectionError) and not error._retryable:
+            raise error  # the client was closed, say: no resume can heal it
+        resumable = self._last_id is not None and not self._ids_broken
         if self._delivered and not resumable:
-            raise self._lost(error) from error
+            raise lost(error, self._request) from error
         try:
             await self._connect(error, resume=resumable)
         except APIError as final:
             # The response had started and broke: the stream ended early, whatever the
             # attempts to resume it answered.
-            raise self._lost(error) from final
-
-    def _lost(self, error: APIError) -> APIConnectionError:
-        if isinstance(error, APITimeoutError):
-            return APITimeoutError(
-                "The stream was silent for longer than the read timeout.", request=self._request
-            )
-        if isinstance(error, IncompleteStreamError):
-            return error
-        return IncompleteStreamError(
-            "The stream ended before its final event and could not be resumed.",
-            request=self._request,
-        )
+            raise lost(error, self._request) from final
 
     def _in_stream_error(self, err: InStreamError, head: HTTPResponse) -> APIError:
         if err.status is None or err.status < 400:
@@ -345,6 +360,9 @@ class AsyncStream(Generic[T]):
             body = self._body
             if state is not StreamState.OPEN or body is None:
                 return
+            if self._silent_too_long():
+                await self._recover(APITimeoutError(request=self._request))
+                continue
             try:
                 data = await body.read_chunk()
             except APIConnectionError as exc:
@@ -369,34 +387,47 @@ class AsyncStream(Generic[T]):
                 # ends"). What is queued is delivered, then the stream ends.
                 self._state = StreamState.FINISHED
                 return
+            self._queue(data)
+
+    def _queue(self, data: bytes) -> None:
+        """Decode the next bytes of the body and queue the events they complete."""
+        try:
             events = self._decoder.feed(data)
-            if events:
-                # The id in effect at the last event read: a resume continues after it (the
-                # events still queued are delivered all the same).
-                last_id = self._decoder.dispatched_id
-                if last_id is not None:
+        except EventTooLargeError as exc:
+            raise APIResponseValidationError(str(exc), response=self._head) from None
+        if events:
+            # The id in effect at the last event read: a resume continues after it (the
+            # events still queued are delivered all the same).
+            last_id = self._decoder.dispatched_id
+            if last_id is not None:
+                if sendable_id(last_id):
                     self._last_id = last_id
-                self._events.extend(events)
+                else:
+                    self._ids_broken = True
+            if self._skip_through is not None:
+                events, self._skip_through = past_resume_point(events, self._skip_through)
+            self._events.extend(events)
+
+    def _silent_too_long(self) -> bool:
+        """Whether the caller has had no chunk for longer than the read timeout allows.
+
+        Called before each read: a body that trickles bytes, or sends nothing but
+        keep-alives, never lets the socket's own read timeout fire.
+        """
+        limit = self._request.timeout.stream_read
+        if limit is None:
+            return False
+        assert self._loop is not None
+        now = self._loop.time()
+        since = self._quiet_since
+        if since is None:
+            self._quiet_since = now
+            return False
+        return now - since > limit
 
     async def _drain(self) -> None:
-        """Read what follows the final event (normally just the body's end), then release.
-
-        A connection whose body was read to its end goes back to the pool; one that still
-        has bytes coming after ``_DRAIN_TIMEOUT`` or ``_DRAIN_LIMIT`` is closed.
-        """
+        """Read what follows the final event, then release (see :func:`drain`)."""
         body, self._body = self._body, None
         self._state = StreamState.CLOSED
-        if body is None:
-            return
-
-        async def read_to_end() -> None:
-            left = _DRAIN_LIMIT
-            while left > 0 and (data := await body.read_chunk()):
-                left -= len(data)
-
-        try:
-            await asyncio.wait_for(read_to_end(), _DRAIN_TIMEOUT)
-        except (APIConnectionError, asyncio.TimeoutError):
-            pass  # closed below: the connection is not reused
-        finally:
-            body.close()
+        if body is not None:
+            await drain(body)

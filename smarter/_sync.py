@@ -25,6 +25,7 @@ from smarter._config import (
     DEFAULT_TIMEOUT,
     NOT_GIVEN,
     AuthScheme,
+    Limits,
     NotGiven,
     Timeout,
     TimeoutTypes,
@@ -114,6 +115,7 @@ class Client:
         retry_creates: bool = False,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
+        limits: Limits | None = None,
         proxy: str | yarl.URL | None = None,
         ssl: _ssl.SSLContext | bool | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
@@ -132,6 +134,7 @@ class Client:
             retry_creates=retry_creates,
             default_headers=default_headers,
             default_query=default_query,
+            limits=limits,
             proxy=proxy,
             ssl=ssl,
             connection_limit=connection_limit,
@@ -154,6 +157,7 @@ class Client:
     max_retries: _mirror[int] = _mirror()
     default_headers: _mirror[Mapping[str, str]] = _mirror()
     default_query: _mirror[Mapping[str, object]] = _mirror()
+    limits: _mirror[Limits] = _mirror()
     state: _mirror[ClientState] = _mirror()
     is_closed: _mirror[bool] = _mirror()
 
@@ -172,6 +176,7 @@ class Client:
         retry_creates: bool | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
+        limits: Limits | None = None,
     ) -> Client:
         """A copy with some options changed, sharing this client's loop and connections."""
         copy = Client.__new__(Client)
@@ -188,6 +193,7 @@ class Client:
             retry_creates=retry_creates,
             default_headers=default_headers,
             default_query=default_query,
+            limits=limits,
         )
         copy._portal = self._portal
         return copy

@@ -25,11 +25,19 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from smarter._bodies import Errors, StreamResponse, finished, read_all
 from smarter._config import Timeout
 from smarter._exceptions import APIConnectionError, APITimeoutError, SmarterError
-from smarter._lifetime import Leases, close_session_now, running_on
+from smarter._lifetime import (
+    ClientClosedError,
+    InFlight,
+    Leases,
+    close_at_loop_shutdown,
+    close_session_now,
+    running_on,
+)
+from smarter._redirects import REDIRECTS, follow
 from smarter._request import SERVICE_SETTINGS, Request
-from smarter._response import HTTPResponse
 
 if TYPE_CHECKING:
     import aiohttp
@@ -37,6 +45,7 @@ if TYPE_CHECKING:
     import yarl
 
     from smarter._files import MultipartForm
+    from smarter._response import HTTPResponse
 
 if sys.version_info >= (3, 11):
     from asyncio import timeout as _deadline
@@ -62,7 +71,15 @@ class _Aiohttp:
         if cls.module is None:
             import aiohttp
 
-            cls.errors = (aiohttp.ClientError, OSError, asyncio.TimeoutError, TimeoutError)
+            from smarter._files import UploadFailedError
+
+            cls.errors = (
+                aiohttp.ClientError,
+                OSError,
+                asyncio.TimeoutError,
+                TimeoutError,
+                UploadFailedError,
+            )
             cls.module = aiohttp
         return cls.module
 
@@ -70,16 +87,19 @@ class _Aiohttp:
 def _translate(exc: BaseException, request: Request) -> APIConnectionError:  # noqa: PLR0911 (a table)
     """The ``smarter`` error of a transport failure (the caller chains the original)."""
     aio = _Aiohttp.load()
+    if isinstance(exc, ClientClosedError):
+        return APIConnectionError(str(exc), request=request, retryable=False)
     if isinstance(exc, aio.ConnectionTimeoutError):
         # No connection within the connect timeout: the request was never sent.
         return APITimeoutError("Timed out connecting to the server.", request=request, sent=False)
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return APITimeoutError(request=request)
-    from smarter._files import ChangedSizeError  # loaded with the first upload already
+    from smarter._files import UploadFailedError  # loaded with the first upload already
 
-    if isinstance(exc.__cause__, ChangedSizeError):
-        # Sending it again would fail the same way, after sending it all again.
-        return APIConnectionError(str(exc.__cause__), request=request, retryable=False)
+    failed = exc if isinstance(exc, UploadFailedError) else exc.__cause__
+    if isinstance(failed, UploadFailedError):
+        # The file, not the network: sending it again would fail the same way.
+        return APIConnectionError(str(failed), request=request, retryable=False)
     if isinstance(exc, aio.ClientConnectorCertificateError):
         return APIConnectionError(
             f"TLS certificate verification failed: {exc.certificate_error}",
@@ -123,6 +143,13 @@ def _translate(exc: BaseException, request: Request) -> APIConnectionError:  # n
 
 def _raise(exc: BaseException, request: Request) -> NoReturn:
     raise _translate(exc, request) from exc
+
+
+@functools.cache
+def _errors() -> Errors:
+    """How a body reader catches and tells aiohttp's errors (aiohttp is loaded by then)."""
+    _Aiohttp.load()
+    return Errors(_Aiohttp.errors, _raise)
 
 
 @functools.lru_cache(maxsize=64)
@@ -178,62 +205,18 @@ def _aiohttp_body(body: object) -> Any:
     return _form_payload_class()(body)
 
 
-async def _read_all(response: aiohttp.ClientResponse) -> bytes:
-    chunks: list[bytes] = []
-    while chunk := await response.content.readany():
-        chunks.append(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+# The first attempt and the redirects next_hop allows, then one more: refused there.
+_HOPS = 7
 
 
-def _finished(request: Request, response: aiohttp.ClientResponse, content: bytes) -> HTTPResponse:
-    headers = response.headers
-    return HTTPResponse(
-        method=request.method,
-        url=response.url,
-        status_code=response.status,
-        headers=headers,
-        content=content,
-        request_id=headers.get("x-request-id") or request.request_id,
+def _session_closed(exc: RuntimeError, request: Request) -> APIConnectionError:
+    return APIConnectionError(
+        f"The aiohttp session is closed ({exc}): the http_session given to the client was "
+        "closed while the client still used it.",
         request=request,
+        retryable=False,
+        sent=False,
     )
-
-
-class StreamResponse:
-    """A response whose body is read chunk by chunk (an event stream)."""
-
-    def __init__(self, request: Request, response: aiohttp.ClientResponse) -> None:
-        self._request = request
-        self._response = response
-        self.status = response.status
-        self.headers = response.headers
-        self.head = _finished(request, response, b"")
-        """The status and headers, without the body (kept on errors raised mid-stream)."""
-
-    async def read_chunk(self) -> bytes:
-        """The next bytes of the body as they arrive; ``b""`` at its end."""
-        try:
-            return await self._response.content.readany()
-        except _Aiohttp.errors as exc:
-            self.close()
-            _raise(exc, self._request)
-
-    async def finish(self) -> HTTPResponse:
-        """Read the rest of the body (an error answer) and release the connection."""
-        try:
-            content = await _read_all(self._response)
-        except _Aiohttp.errors as exc:
-            _raise(exc, self._request)
-        finally:
-            self.close()
-        return _finished(self._request, self._response, content)
-
-    def close(self) -> None:
-        """Give the connection back: reused if the body was read to its end, else closed."""
-        response = self._response
-        if response.content.at_eof():
-            response.release()
-        else:
-            response.close()
 
 
 _TRANSPORTS: weakref.WeakSet[Transport] = weakref.WeakSet()
@@ -279,7 +262,9 @@ class Transport:
         self._session = http_session
         self._owned = http_session is None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._at_shutdown: object = None  # see close_at_loop_shutdown
         self._leases = Leases()
+        self._reading = InFlight()
         self.closed = False
         _TRANSPORTS.add(self)
 
@@ -359,6 +344,8 @@ class Transport:
         if self._session is None:
             self._session = self._new_session()
             self._loop = loop
+            if self._owned:
+                self._at_shutdown = close_at_loop_shutdown(self._session)
         elif self._owned and self._loop is not loop:
             raise SmarterError(
                 "This AsyncClient is bound to the event loop it first ran on and cannot be "
@@ -385,41 +372,63 @@ class Transport:
         """Send one attempt of *request* and read its whole answer, whatever the status."""
         session = self.session()
         url = request.url
+        headers = request.headers
         try:
-            # A coroutine per request costs more than the dict lookup that usually answers.
-            proxy, proxy_auth = self._known_proxy(url) or await self._proxy_for(url)
-            async with session.request(
-                request.method,
-                url,
-                headers=request.headers,
-                data=_aiohttp_body(request.body),
-                timeout=_client_timeout(request.timeout, False),
-                proxy=proxy,
-                proxy_auth=proxy_auth,
-            ) as response:
-                content = await _read_all(response)
-                return _finished(request, response, content)
+            for hops in range(_HOPS):
+                # A coroutine per request costs more than the dict lookup that usually
+                # answers.
+                proxy, proxy_auth = self._known_proxy(url) or await self._proxy_for(url)
+                async with session.request(
+                    request.method,
+                    url,
+                    headers=headers,
+                    data=_aiohttp_body(request.body),
+                    timeout=_client_timeout(request.timeout, False),
+                    proxy=proxy,
+                    proxy_auth=proxy_auth,
+                    allow_redirects=False,
+                ) as response:
+                    if response.status in REDIRECTS:
+                        url, headers = follow(request, response, url, hops)
+                        continue
+                    content = await read_all(request, response, self._reading)
+                    return finished(request, response, content)
         except _Aiohttp.errors as exc:
             _raise(exc, request)
+        except RuntimeError as exc:  # a caller's own session, closed under the client
+            raise _session_closed(exc, request) from exc
+        raise AssertionError("unreachable: next_hop refuses the hop after the last")
 
     async def open_stream(self, request: Request) -> StreamResponse:
         """Send one attempt of *request* and return as soon as the headers are in."""
         session = self.session()
+        url = request.url
+        headers = request.headers
         try:
-            proxy, proxy_auth = await self._proxy_for(request.url)
             async with _deadline(request.timeout.total):
-                response = await session.request(
-                    request.method,
-                    request.url,
-                    headers=request.headers,
-                    data=_aiohttp_body(request.body),
-                    timeout=_client_timeout(request.timeout, True),
-                    proxy=proxy,
-                    proxy_auth=proxy_auth,
-                )
+                for hops in range(_HOPS):
+                    proxy, proxy_auth = await self._proxy_for(url)
+                    response = await session.request(
+                        request.method,
+                        url,
+                        headers=headers,
+                        data=_aiohttp_body(request.body),
+                        timeout=_client_timeout(request.timeout, True),
+                        proxy=proxy,
+                        proxy_auth=proxy_auth,
+                        allow_redirects=False,
+                    )
+                    if response.status not in REDIRECTS:
+                        return StreamResponse(request, response, self._reading, _errors())
+                    try:
+                        url, headers = follow(request, response, url, hops)
+                    finally:
+                        response.close()
         except _Aiohttp.errors as exc:
             _raise(exc, request)
-        return StreamResponse(request, response)
+        except RuntimeError as exc:  # a caller's own session, closed under the client
+            raise _session_closed(exc, request) from exc
+        raise AssertionError("unreachable: next_hop refuses the hop after the last")
 
     # -- closing -----------------------------------------------------------------------------
 
@@ -428,6 +437,7 @@ class Transport:
         if self.closed:
             return
         self.closed = True
+        self._reading.wake()
         session, self._session = self._session, None
         if session is not None and self._owned:
             await session.close()
@@ -437,6 +447,8 @@ class Transport:
         if self.closed:
             return
         self.closed = True
+        if self._loop is not None and running_on(self._loop):
+            self._reading.wake()
         session, self._session = self._session, None
         if session is None or not self._owned or session.closed:
             return

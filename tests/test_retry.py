@@ -58,10 +58,15 @@ class TestParseRetryAfter:
 
         assert hint is None or hint > 0
 
-    @pytest.mark.parametrize("value", ["0", "-3", "nan", "inf", "", "soon", "Wed, 21 Oct 2015"])
+    @pytest.mark.parametrize("value", ["0", "-3", "nan", "", "soon", "Wed, 21 Oct 2015"])
     def test_not_positive_or_unparsable_is_ignored(self, value: str) -> None:
-        """A hint <= 0, infinite or unparsable is ignored."""
+        """A hint <= 0 or unparsable is ignored."""
         assert _retry.parse_retry_after({"retry-after": value}) is None
+
+    @pytest.mark.parametrize("value", ["inf", "1e400"])
+    def test_an_infinite_hint_is_kept(self, value: str) -> None:
+        """A hint too large for a float is infinite (longer than any retry waits), not none."""
+        assert _retry.parse_retry_after({"retry-after": value}) == float("inf")
 
     def test_date_in_the_past_is_ignored(self) -> None:
         """A date already past is no hint."""

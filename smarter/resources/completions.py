@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from smarter._converter import structurer
 from smarter._exceptions import APIResponseValidationError
 from smarter._fastpath import loads_json
-from smarter._stream_kind import InStreamError, StreamKind
+from smarter._stream_kind import InStreamError, StreamKind, max_json_depth
 from smarter._streaming import AsyncStream
 from smarter.resources._base import (
     BOOL,
@@ -61,9 +61,9 @@ class CompletionChunks(StreamKind[CompletionStreamResponse]):
     ) -> tuple[CompletionStreamResponse | None, bool]:
         """A chunk (None for a keep-alive), and whether it is ``finished``."""
         try:
-            data = loads_json(text)
+            data = loads_json(text, max_json_depth(response))
         except ValueError as exc:
-            raise self.not_json(text, response) from exc
+            raise self.not_json(text, response, exc) from exc
         if data.__class__ is not dict:
             raise APIResponseValidationError(
                 "CompletionStreamResponse: $: expected an object", body=data, response=response
