@@ -193,6 +193,14 @@ def _refine(status: int, cls: type[APIStatusError], body: object) -> _Refined:
     missing = _missing(status, error_class, lowered, _about(body))
     if missing is not None:
         return missing
+    if status == 500 and error_class == "ValidationError" and _about(body)[1] == "apply":
+        # The kind's pydantic model refused the manifest; the platform answers any exception
+        # it does not know with 500 (cli/views/base.py dispatch()). It will refuse it again.
+        return (
+            BadRequestError,
+            True,
+            "the platform refused the manifest: manifests.validate() checks it locally",
+        )
     if (
         status == 500
         and error_class in ("DoesNotExist", "TypeError")
@@ -228,6 +236,23 @@ def _missing(
         and status in (500, 503)
         and ("not found" in lowered or "not initialized" in lowered)
     ):
+        return NotFoundError, True, None
+    command = about[1]
+    if (
+        status == 503
+        and (error_class == "SAMBrokerErrorNotReady" or "not ready error" in lowered)
+        and command in (None, "None", "describe", "delete", "deploy", "undeploy", "logs")
+    ):
+        # A broker that cannot load the object it is asked about says "not ready": "No
+        # connection found", "SmarterAuthToken x is not ready", and on v0.10 (errorClass
+        # "str") "describe() not ready error" (smarter-sh/smarter@v0.14.19:smarter/smarter/
+        # apps/connection/manifest/brokers/api_connection.py, lib/drf/manifest/brokers/
+        # auth_token.py; @v0.10.21: .../apps/api/v1/cli/views/base.py).
+        return NotFoundError, True, None
+    if status == 500 and error_class == "SAMUserBrokerError" and "nonetype" in lowered:
+        # describe of a missing user: "Manifest must be of type SAMUser to describe, got
+        # <class 'NoneType'>: None" (smarter-sh/smarter@v0.14.19:smarter/smarter/apps/
+        # account/manifest/brokers/user.py describe()).
         return NotFoundError, True, None
     return None
 

@@ -116,6 +116,8 @@ class TestImports:
             "smarter.testing._server",
             "smarter.resources.files",
             "smarter.types.chat",
+            "yaml",
+            "smarter.resources.manifests",
         ]
         code = f"import sys, smarter; print([m for m in {heavy!r} if m in sys.modules])"
         done = subprocess.run(
@@ -130,6 +132,7 @@ class TestImports:
             ("tenacity", "_retry.py"),
             ("cattrs", "_converter.py"),
             ("threading", "_portal.py"),
+            ("yaml", "_manifest_files.py"),
         ],
     )
     def test_one_module_per_foreign_library(self, foreign: str, owner: str) -> None:
@@ -195,6 +198,10 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter._wire": set(),
     "smarter._files": set(),
     "smarter._sse": set(),
+    # Manifests: loading (the one importer of yaml), diffs and local schema checks.
+    "smarter._manifest_files": {"smarter._exceptions"},
+    "smarter._manifest_diff": set(),
+    "smarter._json_schema": set(),
     "smarter._logging": {"smarter._exceptions", "smarter._request"},
     "smarter._settings": _VALUES,
     "smarter._retry": {"smarter._exceptions", "smarter._logging"},
@@ -245,8 +252,10 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.resources.completions",
         "smarter.resources.files",
         "smarter.resources.fine_tuning",
+        "smarter.resources.manifests",
         "smarter.resources.models",
         "smarter.resources.responses",
+        "smarter.types.manifests",
         "smarter.types.whoami",
     },
     "smarter._blocking": _VALUES | {"smarter._pagination", "smarter._portal", "smarter._streaming"},
@@ -259,6 +268,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.resources.completions",
         "smarter.resources.files",
         "smarter.resources.fine_tuning",
+        "smarter.resources.manifests",
         "smarter.resources.models",
         "smarter.resources.responses",
         "smarter.types.chat",
@@ -288,6 +298,14 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter.resources.completions": _RESOURCE | {"smarter.types.completions"},
     "smarter.resources.files": _RESOURCE | {"smarter.types.files"},
     "smarter.resources.fine_tuning": _RESOURCE | {"smarter.types.fine_tuning"},
+    "smarter.resources.manifests": _RESOURCE
+    | {
+        "smarter._json_schema",
+        "smarter._manifest_diff",
+        "smarter._manifest_files",
+        "smarter.types.manifests",
+        "smarter.types.plans",
+    },
     "smarter.resources.models": _RESOURCE | {"smarter.types.models"},
     "smarter.resources.responses": _RESOURCE | {"smarter.types.chat", "smarter.types.responses"},
     "smarter.types": {
@@ -297,7 +315,9 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.types.completions",
         "smarter.types.files",
         "smarter.types.fine_tuning",
+        "smarter.types.manifests",
         "smarter.types.models",
+        "smarter.types.plans",
         "smarter.types.responses",
         "smarter.types.whoami",
     },
@@ -309,7 +329,9 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter.types.completions": {"smarter.types._base"},
     "smarter.types.files": {"smarter.types._base"},
     "smarter.types.fine_tuning": {"smarter.types._base"},
+    "smarter.types.manifests": {"smarter.types._base"},
     "smarter.types.models": {"smarter.types._base"},
+    "smarter.types.plans": {"smarter.types._base", "smarter.types.manifests"},
     "smarter.types.responses": {"smarter.types._base"},
     "smarter.types.whoami": {"smarter.types._base"},
 }

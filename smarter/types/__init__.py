@@ -57,6 +57,17 @@ if TYPE_CHECKING:
         ListFineTunesResponse,
         LLMFineTuneEvent,
     )
+    from smarter.types.manifests import (
+        CommandResult,
+        Kind,
+        Manifest,
+        ManifestList,
+        ManifestListData,
+        ManifestLogs,
+        ManifestMetadata,
+        PlatformStatus,
+        PlatformVersion,
+    )
     from smarter.types.models import (
         DeleteLLMEndpointResponse,
         GetLLMEndpointResponse,
@@ -67,6 +78,15 @@ if TYPE_CHECKING:
         ModelDownloadResponse,
         ModelEndpointStatus,
         Quantization,
+    )
+    from smarter.types.plans import (
+        ApplyResult,
+        Difference,
+        Plan,
+        PlanAction,
+        PlannedChange,
+        Validation,
+        ValidationIssue,
     )
     from smarter.types.responses import (
         Response,
@@ -114,6 +134,23 @@ __all__ = [
     "ChatbotManifest",
     "ChatbotMetadata",
     "ChatbotResponse",
+    # manifests
+    "ApplyResult",
+    "CommandResult",
+    "Difference",
+    "Kind",
+    "Manifest",
+    "ManifestList",
+    "ManifestListData",
+    "ManifestLogs",
+    "ManifestMetadata",
+    "Plan",
+    "PlanAction",
+    "PlannedChange",
+    "PlatformStatus",
+    "PlatformVersion",
+    "Validation",
+    "ValidationIssue",
     # fine-tuning
     "BatchJobStatus",
     "CancelFineTuneResponse",
@@ -191,6 +228,26 @@ _HOMES = {
             "Hyperparameters",
             "LLMFineTuneEvent",
             "ListFineTunesResponse",
+        ),
+        "manifests": (
+            "CommandResult",
+            "Kind",
+            "Manifest",
+            "ManifestList",
+            "ManifestListData",
+            "ManifestLogs",
+            "ManifestMetadata",
+            "PlatformStatus",
+            "PlatformVersion",
+        ),
+        "plans": (
+            "ApplyResult",
+            "Difference",
+            "Plan",
+            "PlanAction",
+            "PlannedChange",
+            "Validation",
+            "ValidationIssue",
         ),
         "models": (
             "DeleteLLMEndpointResponse",
