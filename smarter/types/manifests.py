@@ -186,10 +186,20 @@ class ManifestList(BaseModel):
         return [snake_case(str(title.get("name", ""))) for title in self.data.titles]
 
     def rows(self) -> list[dict[str, Any]]:
-        """Each row keyed by snake_case column names, in the order of :attr:`columns`."""
+        """Each row keyed by snake_case column names, in the order of :attr:`columns`.
+
+        Rows that are whole manifests (Secret, Provider, Vectorstore) give their
+        ``metadata``'s name, version and description.
+        """
         columns = self.columns
         result = []
         for item in self.items:
+            metadata = item.get("metadata")
+            if isinstance(metadata, dict) and "spec" in item:
+                result.append(
+                    {key: metadata.get(key) for key in ("name", "version", "description")}
+                )
+                continue
             by_snake = {snake_case(key): value for key, value in item.items()}
             result.append({column: by_snake.get(column) for column in columns} or by_snake)
         return result
