@@ -103,7 +103,14 @@ class _Checker:
                 continue
             results = [self.check(value, sub, path, depth + 1) for sub in options]
             passing = sum(1 for result in results if not result)
-            if passing == 0:
+            simple = [sub.get("type") for sub in options if isinstance(sub, Mapping)]
+            if passing == 0 and len(simple) == len(options) and all(
+                isinstance(sub, Mapping) and set(sub) == {"type"} for sub in options
+            ):
+                # pydantic's Optional[X] is anyOf [{type: X}, {type: null}]: say both.
+                names = " or ".join(str(name) for name in simple)
+                errors.append((path, f"expected {names}, got {_json_type(value)} {value!r:.40}"))
+            elif passing == 0:
                 # The closest option's errors say the most (pydantic's Optional[...] is
                 # anyOf [X, null]: X's errors, not "expected null").
                 closest: list[tuple[str, str]] = min(results, key=len)

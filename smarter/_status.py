@@ -12,8 +12,12 @@ servers' bodies say on top (``smarter-sh/smarter`` v0.14.19,
 - a kind the server does not know (v0.13.x and later: 500 ``APIV1CLIViewError`` "Could not
   find broker"; v0.10.x: 400 ``SAMBadRequestError`` "Unsupported manifest kind") is a
   :class:`NotFoundError`, and is not retried;
-- a missing object the broker reports as not ready (503 ``SAMBrokerErrorNotReady`` "... not
-  found") or not initialized (500) is a :class:`NotFoundError`, and is not retried;
+- a missing object the broker reports as not ready (503 ``SAMBrokerErrorNotReady``: "...
+  not found", "No connection found", "... is not ready") or not initialized (500), or the
+  User broker's 500 about a manifest of ``NoneType``, is a :class:`NotFoundError`, and is
+  not retried;
+- an apply the kind's pydantic model refused (a 500 ``ValidationError``) is a
+  :class:`BadRequestError`, and a 501 (a kind that refuses a verb) is not retried;
 - the bug-report boilerplate the platform puts before 400/500/503 descriptions is dropped;
 - a 404 or an answer that is not JSON names the method and the full URL, so that a wrong base
   URL is obvious; the error of a call that creates something says when the server may have
@@ -283,6 +287,7 @@ def make_status_error(response: HTTPResponse) -> APIStatusError:
     ):
         message = f"{message}. {may_have_acted(request)}"
     error = cls(message, response=response, body=body)
-    error._permanent = permanent
+    # 501: the server does not implement it (a kind that refuses a verb); it never will.
+    error._permanent = permanent or status == 501
     error._unknown_route = note == _UNKNOWN_KIND or (status == 404 and no_route)
     return error
