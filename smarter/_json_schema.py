@@ -104,8 +104,10 @@ class _Checker:
             results = [self.check(value, sub, path, depth + 1) for sub in options]
             passing = sum(1 for result in results if not result)
             simple = [sub.get("type") for sub in options if isinstance(sub, Mapping)]
-            if passing == 0 and len(simple) == len(options) and all(
-                isinstance(sub, Mapping) and set(sub) == {"type"} for sub in options
+            if (
+                passing == 0
+                and len(simple) == len(options)
+                and all(isinstance(sub, Mapping) and set(sub) == {"type"} for sub in options)
             ):
                 # pydantic's Optional[X] is anyOf [{type: X}, {type: null}]: say both.
                 names = " or ".join(str(name) for name in simple)

@@ -13,6 +13,7 @@ LLM client). So the diff reads the manifest's side only:
 - lists are ordered; lists of the same length are compared item by item, with these rules;
 - scalars compare as JSON values: ``1 == 1.0``, ``True != 1``.
 
+``get``'s rows are filtered by the same key rules (:func:`matches`): the platform does not.
 Every function here is pure: no I/O, no client.
 """
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-__all__ = ["Change", "diff", "manifest_changes"]
+__all__ = ["Change", "diff", "manifest_changes", "matches"]
 
 _MISSING: Any = object()
 
@@ -103,3 +104,21 @@ def manifest_changes(manifest: Mapping[str, Any], current: Mapping[str, Any]) ->
             continue
         changes.extend(diff(wanted, current.get(part), part))
     return changes
+
+
+def matches(row: Any, filters: Mapping[str, Any]) -> bool:
+    """Whether a row of ``get`` has each filter's value, keys matched by their letters.
+
+    A row that is a whole manifest (Secret, Provider, Vectorstore) is also looked up in its
+    ``metadata``, so that ``name=`` finds it.
+    """
+    if not isinstance(row, Mapping):
+        return False
+    metadata = row.get("metadata")
+    for key, wanted in filters.items():
+        value = _lookup(row, key)
+        if value is _MISSING and isinstance(metadata, Mapping):
+            value = _lookup(metadata, key)
+        if value is _MISSING or value != wanted:
+            return False
+    return True

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from smarter._exceptions import APIError, ManifestApplyError, NotFoundError
 from smarter._json_schema import check_schema
-from smarter._manifest_diff import manifest_changes
+from smarter._manifest_diff import manifest_changes, matches
 from smarter._manifest_files import Document, canonical_kind, load
 from smarter._request import OPTION_NAMES
 from smarter.resources._base import AsyncAPIResource, check_str, path_segment
@@ -179,7 +179,7 @@ class AsyncManifests(AsyncAPIResource):
         if filters and isinstance(body.get("data"), dict):
             items = body["data"].get("items")
             if isinstance(items, list):
-                body["data"] = {**body["data"], "items": [i for i in items if _matches(i, filters)]}
+                body["data"] = {**body["data"], "items": [i for i in items if matches(i, filters)]}
         from smarter._converter import structure
 
         return structure(body, ManifestList)
@@ -352,32 +352,6 @@ def _manifest(data: Mapping[str, Any]) -> Manifest:
     from smarter._converter import structure
 
     return structure(dict(data), Manifest)
-
-
-def _matches(item: Any, filters: Mapping[str, Any]) -> bool:
-    if not isinstance(item, Mapping):
-        return False
-    metadata = item.get("metadata")
-    for key, wanted in filters.items():
-        value = _by_letters(item, key)
-        if value is _ABSENT and isinstance(metadata, Mapping):
-            value = _by_letters(metadata, key)  # whole manifests: Secret, Provider, ...
-        if value is _ABSENT or value != wanted:
-            return False
-    return True
-
-
-_ABSENT: Any = object()
-
-
-def _by_letters(mapping: Mapping[str, Any], key: str) -> Any:
-    if key in mapping:
-        return mapping[key]
-    letters = key.replace("_", "").lower()
-    return next(
-        (v for k, v in mapping.items() if k.replace("_", "").lower() == letters),
-        _ABSENT,
-    )
 
 
 async def _bounded(calls: list[Awaitable[T]]) -> list[T]:

@@ -1,4 +1,4 @@
-"""Smarter platform ``cli/`` routes: whoami, and prompting a chatbot (an LLM client).
+"""Smarter platform ``cli/`` routes that no broker serves: whoami, version, status, prompt.
 
 Success bodies are the envelope of :mod:`smarter.testing._platform`; errors the journaled
 error of the profile's generation. The ``smarter`` profile speaks v0.14.19
@@ -20,7 +20,7 @@ from aiohttp import web
 
 from smarter.testing._http import CONTEXT, SMARTER_API, ApiError, json_body
 from smarter.testing._model import count_words, generate
-from smarter.testing._platform import envelope
+from smarter.testing._platform import VERSIONS, envelope
 from smarter.testing._profiles import Generation
 from smarter.testing._state import Chatbot, ChatSession, new_id
 
@@ -255,10 +255,34 @@ async def prompt(request: web.Request) -> web.Response:
     return envelope(request, data, f"Prompt sent to {name}", command, thing)
 
 
+async def version(request: web.Request) -> web.Response:
+    """``POST cli/version/``: the platform's version and its Python packages."""
+    generation = request.app[CONTEXT].profile.platform
+    python = {"django": "6.0.4", "pydantic": "2.12.5", "python": "3.13.5",
+              "rest_framework": "3.17.1", "openai": "2.8.1"}  # fmt: skip
+    data = {"api": {"version": VERSIONS[generation], "python": python}, "cli": {"version": "0.2.1"}}
+    return envelope(request, data, None, "version", "None")
+
+
+async def status(request: web.Request) -> web.Response:
+    """``POST cli/status/``: the platform's infrastructure and compute."""
+    data = {
+        "infrastructures": {
+            "kubernetes": {"version": "reference"},
+            "mysql": {"version": "8.4", "host": "127.0.0.1"},
+            "redis": {"redis_version": "7.4.1", "os": "Linux"},
+        },
+        "compute": {"machine": "x86_64", "platform": "reference", "system": "Linux"},
+    }
+    return envelope(request, data, None, "status", "None")
+
+
 def routes(base: str, *, generation: Generation) -> list[web.RouteDef]:
     """The route table under ``base`` (``"/api/v1/"``) for one generation of the API."""
     chat = "cli/prompt/{name}/" if generation == "v0.14" else "cli/chat/{name}/"
     return [
         web.post(base + "cli/whoami/", whoami),
+        web.post(base + "cli/version/", version),
+        web.post(base + "cli/status/", status),
         web.post(base + chat, prompt),
     ]

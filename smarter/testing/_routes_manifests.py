@@ -28,7 +28,6 @@ from smarter.testing._kinds import (
     with_defaults,
 )
 from smarter.testing._platform import (
-    VERSIONS,
     broker_error,
     chatbot_kind,
     drf_error,
@@ -341,7 +340,7 @@ async def verb(request: web.Request) -> web.Response:
     return envelope(request, data, f"{kind} {name} {_PAST[said]} successfully", said, kind)
 
 
-# -- public routes, version and status --------------------------------------------------------
+# -- public routes ------------------------------------------------------------------------------
 
 
 async def example_manifest(request: web.Request) -> web.Response:
@@ -366,28 +365,6 @@ async def json_schema(request: web.Request) -> web.Response:
     return envelope(request, schema(kind), message, command, kind)
 
 
-async def version(request: web.Request) -> web.Response:
-    """``POST cli/version/``: the platform's version and its Python packages."""
-    generation = _generation(request)
-    python = {"django": "6.0.4", "pydantic": "2.12.5", "python": "3.13.5",
-              "rest_framework": "3.17.1", "openai": "2.8.1"}  # fmt: skip
-    data = {"api": {"version": VERSIONS[generation], "python": python}, "cli": {"version": "0.2.1"}}
-    return envelope(request, data, None, "version", "None")
-
-
-async def status(request: web.Request) -> web.Response:
-    """``POST cli/status/``: the platform's infrastructure and compute."""
-    data = {
-        "infrastructures": {
-            "kubernetes": {"version": "reference"},
-            "mysql": {"version": "8.4", "host": "127.0.0.1"},
-            "redis": {"redis_version": "7.4.1", "os": "Linux"},
-        },
-        "compute": {"machine": "x86_64", "platform": "reference", "system": "Linux"},
-    }
-    return envelope(request, data, None, "status", "None")
-
-
 def routes(base: str, *, generation: Generation) -> list[web.RouteDef]:
     """The manifest routes under ``base`` (``"/api/v1/"``) for one generation of the API."""
     cli = base + "cli/"
@@ -402,8 +379,6 @@ def routes(base: str, *, generation: Generation) -> list[web.RouteDef]:
         web.get(cli + example_route + "/{kind}/", example_manifest),
         web.post(cli + schema_route + "/{kind}/", json_schema),
         web.get(cli + schema_route + "/{kind}/", json_schema),
-        web.post(cli + "version/", version),
-        web.post(cli + "status/", status),
     ]
 
 
