@@ -47,8 +47,7 @@ if TYPE_CHECKING:
     from smarter.resources.manifests import AsyncManifests
     from smarter.resources.models import AsyncModels
     from smarter.resources.responses import AsyncResponses
-    from smarter.types.manifests import PlatformStatus, PlatformVersion
-    from smarter.types.whoami import WhoAmI
+    from smarter.types.whoami import PlatformStatus, PlatformVersion, WhoAmI
 
 __all__ = ["AsyncClient"]
 
@@ -383,7 +382,7 @@ class AsyncClient:
 
         .. versionadded:: 0.3.0
         """
-        from smarter.types.manifests import PlatformVersion
+        from smarter.types.whoami import PlatformVersion
 
         pipeline = self._pipeline
         request = pipeline.build("POST", "cli/version/", options, service="platform")
@@ -394,7 +393,7 @@ class AsyncClient:
 
         .. versionadded:: 0.3.0
         """
-        from smarter.types.manifests import PlatformStatus
+        from smarter.types.whoami import PlatformStatus
 
         pipeline = self._pipeline
         request = pipeline.build("POST", "cli/status/", options, service="platform")

@@ -40,10 +40,13 @@ from smarter._manifest_diff import manifest_changes, matches
 from smarter._manifest_files import Document, canonical_kind, load
 from smarter._request import OPTION_NAMES
 from smarter.resources._base import AsyncAPIResource, check_str, path_segment
-from smarter.types.manifests import CommandResult, Manifest, ManifestList, ManifestLogs
-from smarter.types.plans import (
+from smarter.types.manifests import (
     ApplyResult,
+    CommandResult,
     Difference,
+    Manifest,
+    ManifestList,
+    ManifestLogs,
     Plan,
     PlanAction,
     PlannedChange,

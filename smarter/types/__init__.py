@@ -58,15 +58,20 @@ if TYPE_CHECKING:
         LLMFineTuneEvent,
     )
     from smarter.types.manifests import (
+        ApplyResult,
         CommandResult,
+        Difference,
         Kind,
         Manifest,
         ManifestList,
         ManifestListData,
         ManifestLogs,
         ManifestMetadata,
-        PlatformStatus,
-        PlatformVersion,
+        Plan,
+        PlanAction,
+        PlannedChange,
+        Validation,
+        ValidationIssue,
     )
     from smarter.types.models import (
         DeleteLLMEndpointResponse,
@@ -79,15 +84,6 @@ if TYPE_CHECKING:
         ModelEndpointStatus,
         Quantization,
     )
-    from smarter.types.plans import (
-        ApplyResult,
-        Difference,
-        Plan,
-        PlanAction,
-        PlannedChange,
-        Validation,
-        ValidationIssue,
-    )
     from smarter.types.responses import (
         Response,
         ResponseInputItemParam,
@@ -96,7 +92,13 @@ if TYPE_CHECKING:
         ResponseTextConfig,
         ResponseUsage,
     )
-    from smarter.types.whoami import WhoAmI, WhoAmIAccount, WhoAmIUser
+    from smarter.types.whoami import (
+        PlatformStatus,
+        PlatformVersion,
+        WhoAmI,
+        WhoAmIAccount,
+        WhoAmIUser,
+    )
 
 __all__ = [
     # the base of every result
@@ -230,19 +232,15 @@ _HOMES = {
             "ListFineTunesResponse",
         ),
         "manifests": (
+            "ApplyResult",
             "CommandResult",
+            "Difference",
             "Kind",
             "Manifest",
             "ManifestList",
             "ManifestListData",
             "ManifestLogs",
             "ManifestMetadata",
-            "PlatformStatus",
-            "PlatformVersion",
-        ),
-        "plans": (
-            "ApplyResult",
-            "Difference",
             "Plan",
             "PlanAction",
             "PlannedChange",
@@ -268,7 +266,7 @@ _HOMES = {
             "ResponseTextConfig",
             "ResponseUsage",
         ),
-        "whoami": ("WhoAmI", "WhoAmIAccount", "WhoAmIUser"),
+        "whoami": ("PlatformStatus", "PlatformVersion", "WhoAmI", "WhoAmIAccount", "WhoAmIUser"),
     }.items()
     for name in names
 }
