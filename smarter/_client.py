@@ -45,9 +45,10 @@ if TYPE_CHECKING:
     from smarter.resources.completions import AsyncCompletions
     from smarter.resources.files import AsyncFiles
     from smarter.resources.fine_tuning import AsyncFineTuning
+    from smarter.resources.manifests import AsyncManifests
     from smarter.resources.models import AsyncModels
     from smarter.resources.responses import AsyncResponses
-    from smarter.types.whoami import WhoAmI
+    from smarter.types.whoami import PlatformStatus, PlatformVersion, WhoAmI
 
 __all__ = ["AsyncClient"]
 
@@ -356,6 +357,13 @@ class AsyncClient:
         return AsyncResources(self)
 
     @cached_property
+    def manifests(self) -> AsyncManifests:
+        """Smarter platform manifests: apply, plan, get, describe, delete, deploy, ..."""
+        from smarter.resources.manifests import AsyncManifests
+
+        return AsyncManifests(self)
+
+    @cached_property
     def fine_tuning(self) -> AsyncFineTuning:
         """Fine-tuning jobs: ``fine_tuning.jobs``."""
         from smarter.resources.fine_tuning import AsyncFineTuning
@@ -383,3 +391,25 @@ class AsyncClient:
         pipeline = self._pipeline
         request = pipeline.build("POST", "cli/whoami/", options, service="platform")
         return await pipeline.call(request, WhoAmI, envelope=True)
+
+    async def version(self, **options: Unpack[RequestOptions]) -> PlatformVersion:
+        """The platform's version (``data.api.version``) and its Python packages.
+
+        .. versionadded:: 0.3.0
+        """
+        from smarter.types.whoami import PlatformVersion
+
+        pipeline = self._pipeline
+        request = pipeline.build("POST", "cli/version/", options, service="platform")
+        return await pipeline.call(request, PlatformVersion, envelope=True)
+
+    async def status(self, **options: Unpack[RequestOptions]) -> PlatformStatus:
+        """The platform's infrastructure (Kubernetes, MySQL, Redis) and compute.
+
+        .. versionadded:: 0.3.0
+        """
+        from smarter.types.whoami import PlatformStatus
+
+        pipeline = self._pipeline
+        request = pipeline.build("POST", "cli/status/", options, service="platform")
+        return await pipeline.call(request, PlatformStatus, envelope=True)

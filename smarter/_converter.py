@@ -319,7 +319,12 @@ def structure(
     if request_id is None and response is not None:
         request_id = response.request_id
     if request_id is not None:
-        _set_request_id(obj, request_id)
+        # A plain dict or list (cast_to=dict) has nowhere to keep it. Not suppress(): a with
+        # block costs a call on every answer (benchmarks/async_json.py).
+        try:  # noqa: SIM105
+            _set_request_id(obj, request_id)
+        except TypeError:
+            pass
     return obj
 
 

@@ -3,6 +3,8 @@
 ::
 
     SmarterError
+     ├─ ManifestError             a manifest that cannot be sent (also a ValueError)
+     ├─ ManifestApplyError        manifests applied in part: .applied, .failed, .remaining
      └─ APIError                  .message, .body, .request_id
          ├─ APIConnectionError    the transport error chained as __cause__
          │   ├─ APITimeoutError
@@ -24,7 +26,7 @@ response never hold the API key, whatever the server echoed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from smarter._response import HTTPResponse
 
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SmarterError",
+    "ManifestError",
+    "ManifestApplyError",
     "APIError",
     "APIConnectionError",
     "APITimeoutError",
@@ -69,6 +73,62 @@ class BlockingClientWarning(RuntimeWarning):
 
     .. versionadded:: 0.3.0
     """
+
+
+class ManifestError(SmarterError, ValueError):
+    """A manifest that cannot be sent: not YAML or JSON, or without what every manifest has.
+
+    Raised before anything is sent. The message names the file (or ``<string>``) and the
+    line where the manifest starts or the problem is.
+
+    Attributes:
+        source: The file (``<string>`` for text, ``<dict>`` for a mapping).
+        line: The 1-based line, when known.
+        column: The 1-based column, when known.
+
+    .. versionadded:: 0.3.0
+    """
+
+    def __init__(
+        self, problem: str, *, source: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        where = source
+        if line is not None:
+            where += f", line {line}"
+            if column is not None:
+                where += f", column {column}"
+        super().__init__(f"{where}: {problem}")
+        self.source = source
+        self.line = line
+        self.column = column
+
+
+class ManifestApplyError(SmarterError):
+    """Applying several manifests stopped at the first that failed; the rest were not sent.
+
+    Attributes:
+        applied: The :class:`~smarter.types.ApplyResult` of each manifest applied before.
+        failed: The manifest that failed (a :class:`~smarter.types.Manifest`).
+        error: Why: the :class:`APIError` of its apply (also the ``__cause__``).
+        remaining: The manifests not sent.
+
+    .. versionadded:: 0.3.0
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        applied: list[Any],
+        failed: Any,
+        error: APIError,
+        remaining: list[Any],
+    ) -> None:
+        super().__init__(message)
+        self.applied = applied
+        self.failed = failed
+        self.error = error
+        self.remaining = remaining
 
 
 class APIError(SmarterError):

@@ -12,8 +12,12 @@ servers' bodies say on top (``smarter-sh/smarter`` v0.14.19,
 - a kind the server does not know (v0.13.x and later: 500 ``APIV1CLIViewError`` "Could not
   find broker"; v0.10.x: 400 ``SAMBadRequestError`` "Unsupported manifest kind") is a
   :class:`NotFoundError`, and is not retried;
-- a missing object the broker reports as not ready (503 ``SAMBrokerErrorNotReady`` "... not
-  found") or not initialized (500) is a :class:`NotFoundError`, and is not retried;
+- a missing object the broker reports as not ready (503 ``SAMBrokerErrorNotReady``: "...
+  not found", "No connection found", "... is not ready") or not initialized (500), or the
+  User broker's 500 about a manifest of ``NoneType``, is a :class:`NotFoundError`, and is
+  not retried;
+- an apply the kind's pydantic model refused (a 500 ``ValidationError``) is a
+  :class:`BadRequestError`, and a 501 (a kind that refuses a verb) is not retried;
 - the bug-report boilerplate the platform puts before 400/500/503 descriptions is dropped;
 - a 404 or an answer that is not JSON names the method and the full URL, so that a wrong base
   URL is obvious; the error of a call that creates something says when the server may have
@@ -190,6 +194,14 @@ def _refine(status: int, cls: type[APIStatusError], body: object) -> _Refined:
     missing = _missing(status, error_class, lowered, _about(body))
     if missing is not None:
         return missing
+    if status == 500 and error_class == "ValidationError" and _about(body)[1] == "apply":
+        # The kind's pydantic model refused the manifest; the platform answers any exception
+        # it does not know with 500 (cli/views/base.py dispatch()). It will refuse it again.
+        return (
+            BadRequestError,
+            True,
+            "the platform refused the manifest: manifests.validate() checks it locally",
+        )
     if (
         status == 500
         and error_class in ("DoesNotExist", "TypeError")
@@ -226,6 +238,23 @@ def _missing(
         and ("not found" in lowered or "not initialized" in lowered)
     ):
         return NotFoundError, True, None
+    command = about[1]
+    if (
+        status == 503
+        and (error_class == "SAMBrokerErrorNotReady" or "not ready error" in lowered)
+        and command in (None, "None", "describe", "delete", "deploy", "undeploy", "logs")
+    ):
+        # A broker that cannot load the object it is asked about says "not ready": "No
+        # connection found", "SmarterAuthToken x is not ready", and on v0.10 (errorClass
+        # "str") "describe() not ready error" (smarter-sh/smarter@v0.14.19:smarter/smarter/
+        # apps/connection/manifest/brokers/api_connection.py, lib/drf/manifest/brokers/
+        # auth_token.py; @v0.10.21: .../apps/api/v1/cli/views/base.py).
+        return NotFoundError, True, None
+    if status == 500 and error_class == "SAMUserBrokerError" and "nonetype" in lowered:
+        # describe of a missing user: "Manifest must be of type SAMUser to describe, got
+        # <class 'NoneType'>: None" (smarter-sh/smarter@v0.14.19:smarter/smarter/apps/
+        # account/manifest/brokers/user.py describe()).
+        return NotFoundError, True, None
     return None
 
 
@@ -257,6 +286,7 @@ def make_status_error(response: HTTPResponse) -> APIStatusError:
     if cls is AuthenticationError and request is not None and request.key_from:
         message = f"{message} ({SERVICE_NAMES[request.service]} refused the key {request.key_from})"
     error = cls(message, response=response, body=body)
-    error._permanent = permanent
+    # 501: the server does not implement it (a kind that refuses a verb); it never will.
+    error._permanent = permanent or status == 501
     error._unknown_route = note == _UNKNOWN_KIND or (status == 404 and no_route)
     return error

@@ -36,7 +36,16 @@ from smarter._portal import Portal
 from smarter._transport import CLOSED_MESSAGE, SessionFactory
 
 if TYPE_CHECKING:
-    from smarter._twins import Chat, Completions, Files, FineTuning, Models, Resources, Responses
+    from smarter._twins import (
+        Chat,
+        Completions,
+        Files,
+        FineTuning,
+        Manifests,
+        Models,
+        Resources,
+        Responses,
+    )
 
 __all__ = ["Client"]
 
@@ -236,6 +245,7 @@ class Client:
     completions: _resource[Completions] = _resource("Completions")
     chat: _resource[Chat] = _resource("Chat")
     resources: _resource[Resources] = _resource("Resources")
+    manifests: _resource[Manifests] = _resource("Manifests")
     fine_tuning: _resource[FineTuning] = _resource("FineTuning")
     models: _resource[Models] = _resource("Models")
     files: _resource[Files] = _resource("Files")
@@ -246,3 +256,5 @@ class Client:
         return self.chat.responses
 
     whoami = blocking(AsyncClient.whoami)
+    version = blocking(AsyncClient.version)
+    status = blocking(AsyncClient.status)

@@ -17,6 +17,7 @@ from smarter.resources.chatbots import AsyncChatbot, AsyncChatbots, AsyncResourc
 from smarter.resources.completions import AsyncCompletions
 from smarter.resources.files import AsyncFiles
 from smarter.resources.fine_tuning import AsyncFineTuning, AsyncJobs
+from smarter.resources.manifests import AsyncManifests
 from smarter.resources.models import AsyncModels
 from smarter.resources.responses import AsyncResponses
 
@@ -40,6 +41,7 @@ __all__ = [
     "Files",
     "FineTuning",
     "Jobs",
+    "Manifests",
     "Models",
     "Resources",
     "Responses",
@@ -157,6 +159,22 @@ class Resources(SyncResource[AsyncResources]):
     """``client.resources``: the Smarter platform's resources."""
 
     chatbots = twin(Chatbots)
+
+
+class Manifests(SyncResource[AsyncManifests]):
+    """``client.manifests``: the Smarter platform's manifests."""
+
+    apply = blocking(AsyncManifests.apply)
+    plan = blocking(AsyncManifests.plan)
+    validate = blocking(AsyncManifests.validate)
+    get = blocking(AsyncManifests.get)
+    describe = blocking(AsyncManifests.describe)
+    delete = blocking(AsyncManifests.delete)
+    deploy = blocking(AsyncManifests.deploy)
+    undeploy = blocking(AsyncManifests.undeploy)
+    logs = blocking(AsyncManifests.logs)
+    example = blocking(AsyncManifests.example)
+    schema = blocking(AsyncManifests.schema)
 
 
 class Files(SyncResource[AsyncFiles]):

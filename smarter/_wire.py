@@ -48,7 +48,11 @@ Hook = Callable[[Any, Any], Any]
 
 # By class name (and so for subclasses too), so that no resource's types are imported here.
 # Field name -> the key it is written under, where that is not the field name.
-_RENAMES: dict[str, dict[str, str]] = {"ChatbotManifest": {"api_version": "apiVersion"}}
+_RENAMES: dict[str, dict[str, str]] = {
+    "ChatbotManifest": {"api_version": "apiVersion"},
+    "Manifest": {"api_version": "apiVersion"},
+    "ManifestList": {"api_version": "apiVersion"},
+}
 # Field name -> other keys read into it; the first key present wins.
 _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "GetLLMEndpointResponse": {"inference_framework_tag": ("inference_framework_image_tag",)},

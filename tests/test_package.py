@@ -117,6 +117,8 @@ class TestImports:
             "smarter.testing._server",
             "smarter.resources.files",
             "smarter.types.chat",
+            "yaml",
+            "smarter.resources.manifests",
         ]
         code = f"import sys, smarter; print([m for m in {heavy!r} if m in sys.modules])"
         done = subprocess.run(
@@ -131,6 +133,7 @@ class TestImports:
             ("tenacity", "_retry.py"),
             ("cattrs", "_converter.py"),
             ("threading", "_portal.py"),
+            ("yaml", "_manifest_files.py"),
         ],
     )
     def test_one_module_per_foreign_library(self, foreign: str, owner: str) -> None:
@@ -196,6 +199,10 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter._wire": set(),
     "smarter._files": set(),
     "smarter._sse": {"smarter._fastpath"},
+    # Manifests: loading (the one importer of yaml), diffs and local schema checks.
+    "smarter._manifest_files": {"smarter._exceptions"},
+    "smarter._manifest_diff": set(),
+    "smarter._json_schema": set(),
     "smarter._logging": {"smarter._exceptions", "smarter._request"},
     "smarter._settings": _VALUES,
     "smarter._retry": {"smarter._exceptions", "smarter._logging"},
@@ -251,6 +258,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.resources.completions",
         "smarter.resources.files",
         "smarter.resources.fine_tuning",
+        "smarter.resources.manifests",
         "smarter.resources.models",
         "smarter.resources.responses",
         "smarter.types.whoami",
@@ -265,6 +273,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.resources.completions",
         "smarter.resources.files",
         "smarter.resources.fine_tuning",
+        "smarter.resources.manifests",
         "smarter.resources.models",
         "smarter.resources.responses",
         "smarter.types.chat",
@@ -294,6 +303,13 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter.resources.completions": _RESOURCE | {"smarter.types.completions"},
     "smarter.resources.files": _RESOURCE | {"smarter.types.files"},
     "smarter.resources.fine_tuning": _RESOURCE | {"smarter.types.fine_tuning"},
+    "smarter.resources.manifests": _RESOURCE
+    | {
+        "smarter._json_schema",
+        "smarter._manifest_diff",
+        "smarter._manifest_files",
+        "smarter.types.manifests",
+    },
     "smarter.resources.models": _RESOURCE | {"smarter.types.models"},
     "smarter.resources.responses": _RESOURCE | {"smarter.types.chat", "smarter.types.responses"},
     "smarter.types": {
@@ -303,6 +319,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.types.completions",
         "smarter.types.files",
         "smarter.types.fine_tuning",
+        "smarter.types.manifests",
         "smarter.types.models",
         "smarter.types.responses",
         "smarter.types.whoami",
@@ -315,6 +332,7 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter.types.completions": {"smarter.types._base"},
     "smarter.types.files": {"smarter.types._base"},
     "smarter.types.fine_tuning": {"smarter.types._base"},
+    "smarter.types.manifests": {"smarter.types._base"},
     "smarter.types.models": {"smarter.types._base"},
     "smarter.types.responses": {"smarter.types._base"},
     "smarter.types.whoami": {"smarter.types._base"},

@@ -85,6 +85,8 @@ class TestReadme:
             "Timeout(",
             "session_factory",
             "smarter_server",
+            "manifests.plan",
+            "manifests.apply",
         ]
         assert [w for w in wanted if w not in joined] == []
 

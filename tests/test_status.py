@@ -172,6 +172,66 @@ class TestPlatformNotFound:
         assert "known fault of smarter v0.14.19" in error.message
 
 
+class TestManifestAnswers:
+    @pytest.mark.parametrize(
+        ("status", "error_class", "description", "command"),
+        [
+            (503, "SAMBrokerErrorNotReady", BUG + "Smarter API ApiConnection manifest broker: "
+             "describe() not ready error.  No connection found", "describe"),
+            (503, "SAMBrokerErrorNotReady", "SmarterAuthToken t is not ready", "delete"),
+            (503, "str", "Smarter API Chatbot manifest broker: deploy() not ready error.  "
+             "Chatbot x not found", None),
+            (500, "SAMUserBrokerError", "Manifest must be of type SAMUser to describe, got "
+             "<class 'NoneType'>: None", "describe"),
+        ],
+    )  # fmt: skip
+    def test_missing_objects_are_not_found(
+        self, status: int, error_class: str, description: str, command: str | None
+    ) -> None:
+        """Each broker's way of saying "no such object" is a NotFoundError, not retried.
+
+        smarter-sh/smarter@v0.14.19:smarter/smarter/apps/connection/manifest/brokers/
+        api_connection.py, lib/drf/manifest/brokers/auth_token.py, apps/account/manifest/
+        brokers/user.py; v0.10.21 journals broker errors with errorClass "str".
+        """
+        about = {"thing": "X"} if command is None else {"thing": "X", "command": command}
+
+        error = _error(status, _journaled(status, error_class, description, **about))
+
+        assert (type(error), error._permanent, error.status_code) == (
+            smarter.NotFoundError,
+            True,
+            status,
+        )
+
+    def test_not_ready_of_a_get_stays_a_server_error(self) -> None:
+        """A get's 503 "Name parameter is required" is no missing object: left as it is."""
+        body = _journaled(
+            503, "SAMBrokerErrorNotReady", "Name parameter is required", command="get"
+        )
+
+        assert type(_error(503, body)) is smarter.InternalServerError
+
+    def test_refused_manifest_is_a_bad_request(self) -> None:
+        """A 500 pydantic ValidationError of an apply is a BadRequestError, not retried."""
+        body = _journaled(
+            500, "ValidationError", "1 validation error for SAMSecret", command="apply"
+        )
+
+        error = _error(500, body)
+
+        assert (type(error), error._permanent) == (smarter.BadRequestError, True)
+        assert "manifests.validate() checks it locally" in error.message
+
+    def test_501_is_never_retried(self) -> None:
+        """A kind that refuses a verb (501) will refuse it again."""
+        body = _journaled(501, "SAMBrokerErrorNotImplemented", "deploy() not implemented")
+
+        error = _error(501, body)
+
+        assert (type(error), error._permanent) == (smarter.InternalServerError, True)
+
+
 class TestWhereTheRequestWent:
     @pytest.mark.parametrize(
         ("service", "argument"),

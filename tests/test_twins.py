@@ -112,7 +112,7 @@ def _methods(cls: type) -> dict[str, Callable[..., Any]]:
             if not name.startswith("_") and inspect.isfunction(value):
                 found[name] = value
     if cls is smarter.AsyncClient:
-        found = {name: fn for name, fn in found.items() if name == "whoami"}
+        found = {name: fn for name, fn in found.items() if name in ("whoami", "version", "status")}
     return found
 
 
@@ -143,6 +143,7 @@ class TestDiscovery:
             ("AsyncFiles", "Files"),
             ("AsyncFineTuning", "FineTuning"),
             ("AsyncJobs", "Jobs"),
+            ("AsyncManifests", "Manifests"),
             ("AsyncModels", "Models"),
             ("AsyncResources", "Resources"),
             ("AsyncResponses", "Responses"),

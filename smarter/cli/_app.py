@@ -15,7 +15,7 @@ import click
 from dotenv import load_dotenv
 
 import smarter
-from smarter.cli import _commands, _demo, _files, _fine_tunes, _models
+from smarter.cli import _commands, _demo, _files, _fine_tunes, _manifests, _models
 from smarter.cli._context import State
 from smarter.cli._output import Output
 
@@ -35,7 +35,8 @@ def _load_dotenv() -> None:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=(
         "The platform's key and URL come from --api-key and --base-url, else SMARTER_API_KEY "
-        "and SMARTER_BASE_URL; an LLM Engine (completions, files, fine-tunes, models) from "
+        "and SMARTER_BASE_URL, else the Go CLI's ~/.smarter/config.yaml; an LLM Engine "
+        "(completions, files, fine-tunes, models) from "
         "--llm-engine-url, else LLM_ENGINE_BASE_PATH, with SCALE_API_KEY, else the platform's "
         "key: the variables of the llmengine client. The environment may come from a .env "
         "file in the current directory. Try `smarter demo`: it needs none of them."
@@ -83,7 +84,7 @@ def cli(
     timeout: float | None,
     max_retries: int | None,
 ) -> None:
-    """Talk to Smarter models: chatbots, completions, files, fine-tunes and models."""
+    """Talk to Smarter: manifests, chatbots, completions, files, fine-tunes and models."""
     _load_dotenv()
     state = State(
         api_key=api_key,
@@ -107,6 +108,7 @@ for _command in (
     _files.files,
     _fine_tunes.fine_tunes,
     _models.models,
+    *_manifests.COMMANDS,
 ):
     cli.add_command(_command)
 

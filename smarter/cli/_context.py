@@ -7,8 +7,10 @@ key, and closed when the command ends (also after an error or Ctrl-C).
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import click
@@ -17,7 +19,15 @@ import smarter
 from smarter.cli._output import Output, WireObject
 from smarter.types import DeleteFileResponse, DeleteLLMEndpointResponse
 
-__all__ = ["State", "json_option", "list_options", "pass_state", "print_list", "report_deleted"]
+__all__ = [
+    "State",
+    "go_cli_config",
+    "json_option",
+    "list_options",
+    "pass_state",
+    "print_list",
+    "report_deleted",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -61,13 +71,23 @@ class State:
     def client(self) -> smarter.Client:
         """The client, made on first use.
 
+        Without ``--api-key`` or ``SMARTER_API_KEY``, the key (and, without a base URL, the
+        environment's URL) comes from the Go CLI's ``~/.smarter/config.yaml``.
+
         Raises:
             smarter.SmarterError: A base URL is not one.
         """
         if self._client is None:
+            api_key, base_url = self.api_key, self.base_url
+            if not api_key and not os.environ.get("SMARTER_API_KEY"):
+                found = go_cli_config()
+                if found is not None:
+                    api_key = found[0]
+                    if not base_url and not os.environ.get("SMARTER_BASE_URL"):
+                        base_url = found[1]
             options: dict[str, Any] = {
-                "api_key": self.api_key,
-                "base_url": self.base_url,
+                "api_key": api_key,
+                "base_url": base_url,
                 "llm_engine_url": self.llm_engine_url,
                 "openai_base_url": self.openai_base_url,
             }
@@ -103,6 +123,46 @@ def _with_source(message: str, options: dict[str, Any]) -> str:
             source = option if options.get(name) is not None else variable
             return f"{message} (from {source})"
     return message
+
+
+#: The Go CLI's environments and their platforms (smarter-sh/smarter-cli@63a0036:cmd/api.go
+#: getAPIHost).
+_GO_HOSTS = {
+    "local": "http://localhost:9357/api/v1/",
+    "alpha": "https://alpha.platform.smarter.sh/api/v1/",
+    "beta": "https://beta.platform.smarter.sh/api/v1/",
+    "next": "https://next.platform.smarter.sh/api/v1/",
+    "prod": "https://platform.smarter.sh/api/v1/",
+}
+
+
+def go_cli_config(path: Path | None = None) -> tuple[str, str] | None:
+    """The API key and base URL of the Go CLI's configuration, or None when it has no key.
+
+    The Go CLI (smarter-sh/smarter-cli@63a0036:cmd/root.go ``initConfig``) keeps a key per
+    environment: ``<environment>.api_key``, the environment being ``config.environment``
+    (default ``prod``). ``smarter configure`` writes ``config.api_key`` instead
+    (cmd/configure.go), and ``fetchAPIKey`` also reads a top-level ``api_key``: both are
+    read, in that order, after the environment's.
+    """
+    import yaml
+
+    path = path or Path.home() / ".smarter" / "config.yaml"
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    config = data.get("config")
+    config = config if isinstance(config, dict) else {}
+    environment = str(config.get("environment") or "prod")
+    section = data.get(environment)
+    section = section if isinstance(section, dict) else {}
+    for key in (section.get("api_key"), config.get("api_key"), data.get("api_key")):
+        if isinstance(key, str) and key.strip():
+            return key.strip(), _GO_HOSTS.get(environment, _GO_HOSTS["prod"])
+    return None
 
 
 def pass_state(

@@ -22,6 +22,18 @@ __all__ = ["demo"]
 
 _MODEL = "example-model"
 _TRAINING_ROWS = 2_000
+_MANIFEST = """\
+apiVersion: smarter.sh/v1
+kind: LLMClient
+metadata:
+  name: harbour-guide
+  description: Answers questions about the harbour.
+  version: 1.0.0
+spec:
+  config:
+    defaultModel: gpt-4o-mini
+    appName: Harbour Guide
+"""
 
 
 class Tour:
@@ -80,6 +92,19 @@ def _tour(client: smarter.Client, tour: Tour, directory: Path) -> None:  # noqa:
     tour.result(second.text)
     same = "the same session" if second.session_key == first.session_key else "a new session"
     tour.result(Text(f"(session {(second.session_key or '')[:12]}...: {same})", style="dim"))
+
+    tour.step("Manifests: plan, then apply, then describe")
+    manifest = directory / "guide.yaml"
+    manifest.write_text(_MANIFEST, "utf-8")
+    tour.code('client.manifests.plan("guide.yaml").summary()')
+    tour.result(client.manifests.plan(manifest).summary())
+    tour.code('client.manifests.apply("guide.yaml")[0].message')
+    tour.result(str(client.manifests.apply(manifest)[0].message))
+    tour.code('client.manifests.describe("LLMClient", "harbour-guide").spec["config"]["appName"]')
+    described = client.manifests.describe("LLMClient", "harbour-guide")
+    tour.result(repr((described.spec or {})["config"]["appName"]))
+    tour.code('client.manifests.plan("guide.yaml").summary()  # applied: nothing to do')
+    tour.result(client.manifests.plan(manifest).summary())
 
     tour.step("A completion")
     tour.code(

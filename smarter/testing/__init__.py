@@ -14,6 +14,8 @@ scripted faults (``Fault``) and a log of every request it received (``RecordedRe
 It answers like the real servers (the ``smarter`` profile) unless told otherwise:
 ``ReferenceServer(profile="extended")`` adds event ids, ``Idempotency-Key`` replay and paging;
 ``"smarter-legacy"`` and ``"smarter-v0.10"`` answer like older platforms (``PROFILES``).
+The platform's manifest verbs serve every kind of its generation, with each broker's
+refusals and errors, and keep what is applied (LLM clients are the chatbots).
 
 The names are imported lazily, so that importing this package (the pytest plugin does, at
 collection time) does not import aiohttp.web.

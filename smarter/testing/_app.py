@@ -32,7 +32,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from smarter._version import __version__
-from smarter.testing import _routes_cli, _routes_files, _routes_llm, _routes_openai
+from smarter.testing import (
+    _routes_cli,
+    _routes_files,
+    _routes_llm,
+    _routes_manifests,
+    _routes_openai,
+)
 from smarter.testing._faults import Fault
 from smarter.testing._http import (
     CONTEXT,
@@ -72,7 +78,8 @@ def _path(request: web.Request) -> str:
 
 def _command(path: str) -> str | None:
     parts = path.split("/")
-    return parts[1] if len(parts) > 1 and parts[0] == "cli" else None
+    # The journal snake-cases the route's first segment (cli/views/base.py command()).
+    return parts[1].replace("-", "_") if len(parts) > 1 and parts[0] == "cli" else None
 
 
 def _failure(request: web.Request, status: int, message: str) -> web.Response:
@@ -293,9 +300,22 @@ def _auth_error(request: web.Request) -> ApiError | None:
     return None
 
 
+def _public(request: web.Request) -> bool:
+    """A route that needs no key: a request without one passes.
+
+    The platform's example-manifest and json-schema views authenticate nobody
+    (``authentication_classes = ()``), but v0.14's and v0.10's token middleware still refuses
+    a wrong key on them; v0.13's never fires (``lib/drf/middleware.py`` at each tag).
+    """
+    if service_of(request) != "platform" or not _routes_manifests.is_public(_path(request)):
+        return False
+    context = request.app[CONTEXT]
+    return "Authorization" not in request.headers or context.profile.platform == "v0.13"
+
+
 @web.middleware
 async def _auth(request: web.Request, handler: _Handler) -> web.StreamResponse:
-    if _path(request).startswith(_NO_AUTH_PREFIXES):
+    if _path(request).startswith(_NO_AUTH_PREFIXES) or _public(request):
         return await handler(request)
     error = _auth_error(request)
     if error is not None:
@@ -428,5 +448,6 @@ def create_app(context: Context) -> web.Application:
     app.add_routes(_routes_openai.engine_routes(ENGINE_PATH + "v2/"))
     app.add_routes(_routes_openai.routes(OPENAI_PATH))
     app.add_routes(_routes_cli.routes(PLATFORM_PATH, generation=context.profile.platform))
+    app.add_routes(_routes_manifests.routes(PLATFORM_PATH, generation=context.profile.platform))
     app.on_response_prepare.append(_on_prepare)
     return app

@@ -1,13 +1,11 @@
-"""Smarter platform ``cli/`` routes: whoami, describe a chatbot, prompt a chatbot.
+"""Smarter platform ``cli/`` routes that no broker serves: whoami, version, status, prompt.
 
 Success bodies are the envelope of :mod:`smarter.testing._platform`; errors the journaled
 error of the profile's generation. The ``smarter`` profile speaks v0.14.19
-(``cli/describe/llmclient/``, ``cli/prompt/<name>/``, kind ``LLMClient``, camelCase whoami);
-``smarter-legacy`` v0.13.223 and ``smarter-v0.10`` v0.10.21 the names before the June 2026
-rename (``cli/describe/chatbot/``, ``cli/chat/<name>/``, kind ``Chatbot``; v0.10 answers
-whoami in snake_case), with each generation's answer to a kind it does not know and to a
-chatbot that does not exist (``smarter/smarter/apps/api/v1/cli/views/base.py``), so that a
-client's fallbacks can be tested.
+(``cli/prompt/<name>/``, camelCase whoami); ``smarter-legacy`` v0.13.223 and ``smarter-v0.10``
+v0.10.21 the names before the June 2026 rename (``cli/chat/<name>/``; v0.10 answers whoami in
+snake_case). Describing a chatbot is the manifest routes' (:mod:`._routes_manifests`), which
+build its manifest with :func:`chatbot_manifest`.
 """
 
 from __future__ import annotations
@@ -22,11 +20,11 @@ from aiohttp import web
 
 from smarter.testing._http import CONTEXT, SMARTER_API, ApiError, json_body
 from smarter.testing._model import count_words, generate
-from smarter.testing._platform import chatbot_kind, envelope, resolve_kind, unknown_kind
+from smarter.testing._platform import VERSIONS, envelope
 from smarter.testing._profiles import Generation
 from smarter.testing._state import Chatbot, ChatSession, new_id
 
-__all__ = ["ACCOUNT_NUMBER", "make_chatbot", "routes"]
+__all__ = ["ACCOUNT_NUMBER", "chatbot_manifest", "make_chatbot", "routes"]
 
 ACCOUNT_NUMBER = "3141-5926-5359"
 _SESSION_KEY = re.compile(r"[0-9a-fA-F]{64}")
@@ -79,8 +77,10 @@ _USER = {
     "email": "reference@example.com",
     "first_name": "Ada",
     "last_name": "Reference",
-    "is_staff": False,
-    "is_superuser": False,
+    # The account's admin, as on a self-hosted platform: every verb of every kind is allowed
+    # (the brokers refuse most writes to users who are not staff).
+    "is_staff": True,
+    "is_superuser": True,
 }
 _ACCOUNT = {
     "id": 2,
@@ -117,7 +117,8 @@ def _iso(stamp: float) -> str:
     return datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).isoformat()
 
 
-def _manifest(request: web.Request, bot: Chatbot, kind: str) -> dict[str, Any]:
+def chatbot_manifest(request: web.Request, bot: Chatbot, kind: str) -> dict[str, Any]:
+    """The manifest ``describe`` answers for a chatbot, status included."""
     context = request.app[CONTEXT]
     host = f"{bot.name}.{ACCOUNT_NUMBER}.api.smarter.sh"
     path = "llm-clients" if kind == "LLMClient" else "chatbots"
@@ -129,15 +130,20 @@ def _manifest(request: web.Request, bot: Chatbot, kind: str) -> dict[str, Any]:
             "name": bot.name,
             "description": bot.description,
             "version": bot.version,
-            "tags": [],
-            "annotations": [],
+            "tags": list(bot.tags),
+            "annotations": list(bot.annotations),
         },
-        "spec": {"config": dict(bot.config), "plugins": [], "functions": [], "apiKey": None},
+        "spec": {
+            "config": dict(bot.config),
+            "plugins": list(bot.plugins),
+            "functions": list(bot.functions),
+            "apiKey": bot.api_key,
+        },
         "status": {
             "accountNumber": ACCOUNT_NUMBER,
             "username": "reference",
             "created": _iso(bot.created_at),
-            "modified": _iso(bot.created_at),
+            "modified": _iso(bot.modified_at),
             "deployed": bool(bot.config.get("deployed", True)),
             "defaultHost": host,
             "defaultUrl": f"https://{host}/",
@@ -150,36 +156,6 @@ def _manifest(request: web.Request, bot: Chatbot, kind: str) -> dict[str, Any]:
             "dnsVerificationStatus": "Verified",
         },
     }
-
-
-def _not_found(generation: Generation, kind: str, name: str, command: str) -> ApiError:
-    """A missing chatbot: the broker's NotReady (503), or on v0.10 an AttributeError (500)."""
-    if generation == "v0.10":
-        return ApiError(500, "", error_class="AttributeError", thing=kind)
-    message = (
-        f"Smarter API {kind} manifest broker: {command}() not ready error.  "
-        f"{kind} {name} not found: {kind} {name} not found"
-    )
-    return ApiError(503, message, error_class="SAMBrokerErrorNotReady", thing=kind)
-
-
-async def describe(request: web.Request) -> web.Response:
-    """``GET|POST cli/describe/llmclient/?name=`` (before v0.14: ``cli/describe/chatbot/``)."""
-    context = request.app[CONTEXT]
-    generation = context.profile.platform
-    kind = chatbot_kind(generation)
-    if resolve_kind(request.match_info["kind"], [kind]) is None:
-        raise unknown_kind(generation, [kind])
-    name = request.query.get("name")
-    if not name:
-        raise ApiError(
-            503, f"{kind} name property is not set.", error_class="SAMBrokerErrorNotReady"
-        )
-    bot = context.state.chatbots.get(name)
-    if bot is None:
-        raise _not_found(generation, kind, name, "describe")
-    message = f"{kind} {name} described successfully"
-    return envelope(request, _manifest(request, bot, kind), message, "describe", kind)
 
 
 def _session(
@@ -279,12 +255,34 @@ async def prompt(request: web.Request) -> web.Response:
     return envelope(request, data, f"Prompt sent to {name}", command, thing)
 
 
+async def version(request: web.Request) -> web.Response:
+    """``POST cli/version/``: the platform's version and its Python packages."""
+    generation = request.app[CONTEXT].profile.platform
+    python = {"django": "6.0.4", "pydantic": "2.12.5", "python": "3.13.5",
+              "rest_framework": "3.17.1", "openai": "2.8.1"}  # fmt: skip
+    data = {"api": {"version": VERSIONS[generation], "python": python}, "cli": {"version": "0.2.1"}}
+    return envelope(request, data, None, "version", "None")
+
+
+async def status(request: web.Request) -> web.Response:
+    """``POST cli/status/``: the platform's infrastructure and compute."""
+    data = {
+        "infrastructures": {
+            "kubernetes": {"version": "reference"},
+            "mysql": {"version": "8.4", "host": "127.0.0.1"},
+            "redis": {"redis_version": "7.4.1", "os": "Linux"},
+        },
+        "compute": {"machine": "x86_64", "platform": "reference", "system": "Linux"},
+    }
+    return envelope(request, data, None, "status", "None")
+
+
 def routes(base: str, *, generation: Generation) -> list[web.RouteDef]:
     """The route table under ``base`` (``"/api/v1/"``) for one generation of the API."""
     chat = "cli/prompt/{name}/" if generation == "v0.14" else "cli/chat/{name}/"
     return [
         web.post(base + "cli/whoami/", whoami),
-        web.get(base + "cli/describe/{kind}/", describe),
-        web.post(base + "cli/describe/{kind}/", describe),
+        web.post(base + "cli/version/", version),
+        web.post(base + "cli/status/", status),
         web.post(base + chat, prompt),
     ]

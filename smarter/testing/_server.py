@@ -59,11 +59,11 @@ class ReferenceServer:
     OpenAI-compatible server (:attr:`openai_base_url`, ``/openai/v1/``);
     :meth:`client_kwargs` gives the arguments that point a client at all three. It enforces
     its API key as each real server does, keeps state (files, fine-tuning jobs, model
-    endpoints, chatbots and their sessions), answers with a deterministic fake model, records
-    every request, and injects scripted faults (:class:`~smarter.testing.Fault`) per route.
-    Its *profile* says which real servers it answers like (:mod:`smarter.testing` lists
-    them); only ``extended`` adds what no real server does (event ids and resume,
-    ``Idempotency-Key`` replay, paging).
+    endpoints, chatbots and their sessions, the platform's manifests), answers with a
+    deterministic fake model, records every request, and injects scripted faults
+    (:class:`~smarter.testing.Fault`) per route. Its *profile* says which real servers it
+    answers like (:mod:`smarter.testing` lists them); only ``extended`` adds what no real
+    server does (event ids and resume, ``Idempotency-Key`` replay, paging).
 
     Args:
         profile: ``"smarter"`` (the default: smarter v0.14.19 and LLM Engine ``a8236961``),
@@ -316,7 +316,11 @@ class ReferenceServer:
 
     @property
     def state(self) -> ServerState:
-        """The stored objects: ``files``, ``jobs``, ``endpoints``, ``chatbots``, ``sessions``."""
+        """The stored objects.
+
+        ``files``, ``jobs``, ``endpoints``, ``chatbots`` (the LLM clients), ``sessions``,
+        ``manifests`` (the platform's other kinds).
+        """
         return self._context.state
 
     @property

@@ -25,6 +25,7 @@ __all__ = [
     "RecordedRequest",
     "RequestLog",
     "ServerState",
+    "StoredManifest",
     "StoredFile",
     "make_endpoint",
     "new_id",
@@ -264,6 +265,27 @@ class Chatbot:
     config: dict[str, Any]
     """The manifest's ``spec.config``."""
     created_at: float = dataclasses.field(default_factory=time.time)
+    modified_at: float = dataclasses.field(default_factory=time.time)
+    plugins: list[str] = dataclasses.field(default_factory=list)
+    """The manifest's ``spec.plugins``."""
+    functions: list[str] = dataclasses.field(default_factory=list)
+    """The manifest's ``spec.functions``."""
+    api_key: str | None = None
+    """The manifest's ``spec.apiKey``: the name of a SmarterAuthToken."""
+    tags: list[Any] = dataclasses.field(default_factory=list)
+    annotations: list[Any] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class StoredManifest:
+    """A manifest the platform keeps (any kind but LLM clients, which are chatbots)."""
+
+    manifest: dict[str, Any]
+    """``apiVersion``, ``kind``, ``metadata`` and ``spec``, the server's defaults filled in."""
+    created_at: float = dataclasses.field(default_factory=time.time)
+    modified_at: float = dataclasses.field(default_factory=time.time)
+    deployed: bool = False
+    record_locator: str = dataclasses.field(default_factory=lambda: new_id("rec_", 16))
 
 
 @dataclasses.dataclass
@@ -299,4 +321,6 @@ class ServerState:
     """Chatbots by name."""
     sessions: dict[tuple[str, str, str], ChatSession] = dataclasses.field(default_factory=dict)
     """Chat sessions by (chatbot name, uid, session key)."""
+    manifests: dict[tuple[str, str, str], StoredManifest] = dataclasses.field(default_factory=dict)
+    """Manifests of every kind but LLM clients, by (account number, kind, name)."""
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)

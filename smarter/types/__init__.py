@@ -57,6 +57,22 @@ if TYPE_CHECKING:
         ListFineTunesResponse,
         LLMFineTuneEvent,
     )
+    from smarter.types.manifests import (
+        ApplyResult,
+        CommandResult,
+        Difference,
+        Kind,
+        Manifest,
+        ManifestList,
+        ManifestListData,
+        ManifestLogs,
+        ManifestMetadata,
+        Plan,
+        PlanAction,
+        PlannedChange,
+        Validation,
+        ValidationIssue,
+    )
     from smarter.types.models import (
         DeleteLLMEndpointResponse,
         GetLLMEndpointResponse,
@@ -76,7 +92,13 @@ if TYPE_CHECKING:
         ResponseTextConfig,
         ResponseUsage,
     )
-    from smarter.types.whoami import WhoAmI, WhoAmIAccount, WhoAmIUser
+    from smarter.types.whoami import (
+        PlatformStatus,
+        PlatformVersion,
+        WhoAmI,
+        WhoAmIAccount,
+        WhoAmIUser,
+    )
 
 __all__ = [
     # the base of every result
@@ -114,6 +136,23 @@ __all__ = [
     "ChatbotManifest",
     "ChatbotMetadata",
     "ChatbotResponse",
+    # manifests
+    "ApplyResult",
+    "CommandResult",
+    "Difference",
+    "Kind",
+    "Manifest",
+    "ManifestList",
+    "ManifestListData",
+    "ManifestLogs",
+    "ManifestMetadata",
+    "Plan",
+    "PlanAction",
+    "PlannedChange",
+    "PlatformStatus",
+    "PlatformVersion",
+    "Validation",
+    "ValidationIssue",
     # fine-tuning
     "BatchJobStatus",
     "CancelFineTuneResponse",
@@ -192,6 +231,22 @@ _HOMES = {
             "LLMFineTuneEvent",
             "ListFineTunesResponse",
         ),
+        "manifests": (
+            "ApplyResult",
+            "CommandResult",
+            "Difference",
+            "Kind",
+            "Manifest",
+            "ManifestList",
+            "ManifestListData",
+            "ManifestLogs",
+            "ManifestMetadata",
+            "Plan",
+            "PlanAction",
+            "PlannedChange",
+            "Validation",
+            "ValidationIssue",
+        ),
         "models": (
             "DeleteLLMEndpointResponse",
             "GetLLMEndpointResponse",
@@ -211,7 +266,7 @@ _HOMES = {
             "ResponseTextConfig",
             "ResponseUsage",
         ),
-        "whoami": ("WhoAmI", "WhoAmIAccount", "WhoAmIUser"),
+        "whoami": ("PlatformStatus", "PlatformVersion", "WhoAmI", "WhoAmIAccount", "WhoAmIUser"),
     }.items()
     for name in names
 }

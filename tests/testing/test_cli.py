@@ -165,7 +165,7 @@ class TestDescribe:
         same check sits in dispatch(), whose returned 400 is the answer.
         """
         profile, http = each
-        status, body = await describe(http, "plugin", "x")
+        status, body = await describe(http, "widget", "x")
 
         error = body["error"]
         as_written = GENERATIONS[profile][3]
@@ -173,7 +173,9 @@ class TestDescribe:
             assert (status, error["status"]) == (400, as_written(400))
             assert error["errorClass"] == "SAMBadRequestError"
             assert error["description"] == (
-                "Unsupported manifest kind: None. should be one of ['Chatbot']"
+                "Unsupported manifest kind: None. should be one of ['Plugin', 'Account', "
+                "'SmarterAuthToken', 'User', 'Chat', 'ChatHistory', 'ChatPluginUsage', "
+                "'ChatToolCall', 'Chatbot', 'SqlConnection', 'PluginDataApiConnection']"
             )
         else:
             assert (status, error["status"]) == (500, as_written(500))
