@@ -9,7 +9,7 @@
         print(client.resources.chatbots.get(name="my-chatbot").prompt("Hello, World!"))
 """
 
-from smarter._blocking import Stream, SyncPage
+from smarter._blocking import Run, Stream, SyncPage
 from smarter._client import AsyncClient
 from smarter._config import NOT_GIVEN, NotGiven, Timeout
 from smarter._exceptions import (
@@ -33,6 +33,7 @@ from smarter._lifetime import ClientState
 from smarter._pagination import AsyncPage, AsyncPaginator
 from smarter._request import Request, RequestOptions
 from smarter._response import HTTPResponse
+from smarter._runner import AsyncRun, Outcome, RunStats
 from smarter._streaming import AsyncStream, StreamState
 from smarter._sync import Client
 from smarter._version import __version__
@@ -51,6 +52,7 @@ __all__ = [
     "AsyncClient",
     "AsyncPage",
     "AsyncPaginator",
+    "AsyncRun",
     "AsyncSmarter",
     "AsyncStream",
     "AuthenticationError",
@@ -65,10 +67,13 @@ __all__ = [
     "NOT_GIVEN",
     "NotFoundError",
     "NotGiven",
+    "Outcome",
     "PermissionDeniedError",
     "RateLimitError",
     "Request",
     "RequestOptions",
+    "Run",
+    "RunStats",
     "Smarter",
     "SmarterError",
     "Stream",

@@ -51,6 +51,7 @@ class Completions(SyncResource[AsyncCompletions]):
 
     create = blocking(AsyncCompletions.create)
     stream = blocking(AsyncCompletions.stream)
+    create_many = blocking(AsyncCompletions.create_many)
 
 
 class ChatCompletions(SyncResource[AsyncChatCompletions]):
@@ -90,6 +91,8 @@ class ChatCompletions(SyncResource[AsyncChatCompletions]):
     else:
         create = blocking(AsyncChatCompletions.create)
 
+    create_many = blocking(AsyncChatCompletions.create_many)
+
 
 class Responses(SyncResource[AsyncResponses]):
     """``client.responses`` (also ``client.chat.responses``)."""
@@ -126,6 +129,7 @@ class Chatbot(Described, SyncResource[AsyncChatbot]):
         return self._async.session_key
 
     prompt = blocking(AsyncChatbot.prompt)
+    prompt_many = blocking(AsyncChatbot.prompt_many)
 
 
 register_twin(AsyncChatbot, Chatbot)

@@ -175,6 +175,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._lifetime",
         "smarter._pagination",
         "smarter._pipeline",
+        "smarter._runner",
         "smarter._streaming",
         "smarter._sync",
         "smarter._version",
@@ -199,6 +200,22 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter._settings": _VALUES,
     "smarter._retry": {"smarter._exceptions", "smarter._logging"},
     "smarter._pagination": {"smarter._exceptions"},
+    # Many requests in one run: the run (written once, async), its engine, its pace, its
+    # checkpoint.
+    "smarter._checkpoint": {"smarter._exceptions"},
+    "smarter._pacing": {"smarter._exceptions", "smarter._retry"},
+    "smarter._engine": {
+        "smarter._checkpoint",
+        "smarter._exceptions",
+        "smarter._pacing",
+        "smarter._retry",
+    },
+    "smarter._runner": {
+        "smarter._checkpoint",
+        "smarter._engine",
+        "smarter._pacing",
+        "smarter._request",
+    },
     "smarter._portal": {"smarter._exceptions"},
     "smarter._transport": _VALUES | {"smarter._files", "smarter._lifetime"},
     "smarter._stream_kind": {"smarter._exceptions", "smarter._fastpath", "smarter._response"},
@@ -249,7 +266,14 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.resources.responses",
         "smarter.types.whoami",
     },
-    "smarter._blocking": _VALUES | {"smarter._pagination", "smarter._portal", "smarter._streaming"},
+    "smarter._blocking": _VALUES
+    | {
+        "smarter._engine",
+        "smarter._pagination",
+        "smarter._portal",
+        "smarter._runner",
+        "smarter._streaming",
+    },
     "smarter._twins": {
         "smarter._blocking",
         "smarter._portal",
@@ -283,9 +307,10 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._stream_kind",
         "smarter._streaming",
     },
-    "smarter.resources.chat": _RESOURCE | {"smarter.resources.responses", "smarter.types.chat"},
-    "smarter.resources.chatbots": _RESOURCE | {"smarter.types.chatbots"},
-    "smarter.resources.completions": _RESOURCE | {"smarter.types.completions"},
+    "smarter.resources.chat": _RESOURCE
+    | {"smarter._runner", "smarter.resources.responses", "smarter.types.chat"},
+    "smarter.resources.chatbots": _RESOURCE | {"smarter._runner", "smarter.types.chatbots"},
+    "smarter.resources.completions": _RESOURCE | {"smarter._runner", "smarter.types.completions"},
     "smarter.resources.files": _RESOURCE | {"smarter.types.files"},
     "smarter.resources.fine_tuning": _RESOURCE | {"smarter.types.fine_tuning"},
     "smarter.resources.models": _RESOURCE | {"smarter.types.models"},
