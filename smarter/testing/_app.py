@@ -34,7 +34,14 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from smarter._version import __version__
-from smarter.testing import _routes_cli, _routes_files, _routes_llm, _routes_openai
+from smarter.testing import (
+    _routes_batch,
+    _routes_cli,
+    _routes_endpoints,
+    _routes_files,
+    _routes_llm,
+    _routes_openai,
+)
 from smarter.testing._faults import Fault
 from smarter.testing._http import (
     CONTEXT,
@@ -427,6 +434,8 @@ def create_app(context: Context) -> web.Application:
     app[CONTEXT] = context
     app[IDEMPOTENCY] = {}
     app.add_routes(_routes_llm.routes(ENGINE_PATH + "v1/"))
+    app.add_routes(_routes_endpoints.routes(ENGINE_PATH + "v1/"))
+    app.add_routes(_routes_batch.routes(ENGINE_PATH))
     app.add_routes(_routes_files.routes(ENGINE_PATH + "v1/"))
     app.add_routes(_routes_openai.engine_routes(ENGINE_PATH + "v2/"))
     app.add_routes(_routes_openai.routes(OPENAI_PATH))
