@@ -28,6 +28,8 @@ from smarter._exceptions import (
     RateLimitError,
     SmarterError,
     UnprocessableEntityError,
+    WaitError,
+    WaitTimeoutError,
 )
 from smarter._lifetime import ClientState
 from smarter._pagination import AsyncPage, AsyncPaginator
@@ -81,6 +83,8 @@ __all__ = [
     "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
+    "WaitError",
+    "WaitTimeoutError",
     "__version__",
 ]
 

@@ -35,7 +35,16 @@ from smarter._portal import Portal
 from smarter._transport import CLOSED_MESSAGE, SessionFactory
 
 if TYPE_CHECKING:
-    from smarter._twins import Chat, Completions, Files, FineTuning, Models, Resources, Responses
+    from smarter._twins import (
+        BatchCompletions,
+        Chat,
+        Completions,
+        Files,
+        FineTuning,
+        Models,
+        Resources,
+        Responses,
+    )
 
 __all__ = ["Client"]
 
@@ -233,6 +242,7 @@ class Client:
     fine_tuning: _resource[FineTuning] = _resource("FineTuning")
     models: _resource[Models] = _resource("Models")
     files: _resource[Files] = _resource("Files")
+    batch_completions: _resource[BatchCompletions] = _resource("BatchCompletions")
 
     @property
     def responses(self) -> Responses:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from smarter._blocking import SyncResource, blocking, register_twin, twin
+from smarter.resources.batch_completions import AsyncBatchCompletions
 from smarter.resources.chat import AsyncChat, AsyncChatCompletions
 from smarter.resources.chatbots import AsyncChatbot, AsyncChatbots, AsyncResources, Described
 from smarter.resources.completions import AsyncCompletions
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "BatchCompletions",
     "Chat",
     "ChatCompletions",
     "Chatbot",
@@ -181,6 +183,7 @@ class Jobs(SyncResource[AsyncJobs]):
     get = blocking(AsyncJobs.get)
     cancel = blocking(AsyncJobs.cancel)
     events = blocking(AsyncJobs.events)
+    wait = blocking(AsyncJobs.wait)
 
 
 class FineTuning(SyncResource[AsyncFineTuning]):
@@ -196,3 +199,19 @@ class Models(SyncResource[AsyncModels]):
     get = blocking(AsyncModels.get)
     delete = blocking(AsyncModels.delete)
     download = blocking(AsyncModels.download)
+    create = blocking(AsyncModels.create)
+    update = blocking(AsyncModels.update)
+    wait_until_ready = blocking(AsyncModels.wait_until_ready)
+
+
+class BatchCompletions(SyncResource[AsyncBatchCompletions]):
+    """``client.batch_completions``.
+
+    .. versionadded:: 0.3.0
+    """
+
+    create = blocking(AsyncBatchCompletions.create)
+    get = blocking(AsyncBatchCompletions.get)
+    cancel = blocking(AsyncBatchCompletions.cancel)
+    update = blocking(AsyncBatchCompletions.update)
+    wait = blocking(AsyncBatchCompletions.wait)

@@ -201,7 +201,7 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter._retry": {"smarter._exceptions", "smarter._logging"},
     "smarter._pagination": {"smarter._exceptions"},
     # Many requests in one run: the run (written once, async), its engine, its pace, its
-    # checkpoint.
+    # checkpoint; waiting for what the server does in its own time.
     "smarter._checkpoint": {"smarter._exceptions"},
     "smarter._pacing": {"smarter._exceptions", "smarter._retry"},
     "smarter._engine": {
@@ -216,6 +216,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._pacing",
         "smarter._request",
     },
+    "smarter._polling": {"smarter._exceptions"},
     "smarter._portal": {"smarter._exceptions"},
     "smarter._transport": _VALUES | {"smarter._files", "smarter._lifetime"},
     "smarter._stream_kind": {"smarter._exceptions", "smarter._fastpath", "smarter._response"},
@@ -257,6 +258,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._pipeline",
         "smarter._settings",
         "smarter._transport",
+        "smarter.resources.batch_completions",
         "smarter.resources.chat",
         "smarter.resources.chatbots",
         "smarter.resources.completions",
@@ -278,6 +280,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._blocking",
         "smarter._portal",
         "smarter._request",
+        "smarter.resources.batch_completions",
         "smarter.resources.chat",
         "smarter.resources.chatbots",
         "smarter.resources.completions",
@@ -307,16 +310,19 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._stream_kind",
         "smarter._streaming",
     },
+    "smarter.resources.batch_completions": _RESOURCE
+    | {"smarter._polling", "smarter.types.batch_completions"},
     "smarter.resources.chat": _RESOURCE
     | {"smarter._runner", "smarter.resources.responses", "smarter.types.chat"},
     "smarter.resources.chatbots": _RESOURCE | {"smarter._runner", "smarter.types.chatbots"},
     "smarter.resources.completions": _RESOURCE | {"smarter._runner", "smarter.types.completions"},
     "smarter.resources.files": _RESOURCE | {"smarter.types.files"},
-    "smarter.resources.fine_tuning": _RESOURCE | {"smarter.types.fine_tuning"},
-    "smarter.resources.models": _RESOURCE | {"smarter.types.models"},
+    "smarter.resources.fine_tuning": _RESOURCE | {"smarter._polling", "smarter.types.fine_tuning"},
+    "smarter.resources.models": _RESOURCE | {"smarter._polling", "smarter.types.models"},
     "smarter.resources.responses": _RESOURCE | {"smarter.types.chat", "smarter.types.responses"},
     "smarter.types": {
         "smarter.types._base",
+        "smarter.types.batch_completions",
         "smarter.types.chat",
         "smarter.types.chatbots",
         "smarter.types.completions",
@@ -329,6 +335,7 @@ MODULE_MAP: dict[str, set[str]] = {
     # The one cycle: a result built in Python reaches the converter (imported then, since
     # cattrs is a tenth of `import smarter`) for to_dict() and unpickling.
     "smarter.types._base": {"smarter._converter", "smarter._wire"},
+    "smarter.types.batch_completions": {"smarter.types._base", "smarter.types.fine_tuning"},
     "smarter.types.chat": {"smarter.types._base"},
     "smarter.types.chatbots": {"smarter._exceptions", "smarter.types._base"},
     "smarter.types.completions": {"smarter.types._base"},

@@ -15,6 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from smarter.types._base import BaseModel
+    from smarter.types.batch_completions import (
+        BatchCompletionJob,
+        BatchCompletionStatus,
+        CancelBatchCompletionResponse,
+        GetBatchCompletionResponse,
+        GetDockerImageBatchJobResponse,
+        UpdateBatchCompletionResponse,
+    )
     from smarter.types.chat import (
         ChatCompletion,
         ChatCompletionChoice,
@@ -58,6 +66,7 @@ if TYPE_CHECKING:
         LLMFineTuneEvent,
     )
     from smarter.types.models import (
+        CreateLLMEndpointResponse,
         DeleteLLMEndpointResponse,
         GetLLMEndpointResponse,
         ListLLMEndpointsResponse,
@@ -67,6 +76,7 @@ if TYPE_CHECKING:
         ModelDownloadResponse,
         ModelEndpointStatus,
         Quantization,
+        UpdateLLMEndpointResponse,
     )
     from smarter.types.responses import (
         Response,
@@ -124,6 +134,7 @@ __all__ = [
     "LLMFineTuneEvent",
     "ListFineTunesResponse",
     # models
+    "CreateLLMEndpointResponse",
     "DeleteLLMEndpointResponse",
     "GetLLMEndpointResponse",
     "LLMInferenceFramework",
@@ -133,6 +144,14 @@ __all__ = [
     "ModelDownloadResponse",
     "ModelEndpointStatus",
     "Quantization",
+    "UpdateLLMEndpointResponse",
+    # batch completions
+    "BatchCompletionJob",
+    "BatchCompletionStatus",
+    "CancelBatchCompletionResponse",
+    "GetBatchCompletionResponse",
+    "GetDockerImageBatchJobResponse",
+    "UpdateBatchCompletionResponse",
     # files
     "DeleteFileResponse",
     "GetFileContentResponse",
@@ -150,6 +169,14 @@ _HOMES = {
     name: f"{__name__}.{module}"
     for module, names in {
         "_base": ("BaseModel",),
+        "batch_completions": (
+            "BatchCompletionJob",
+            "BatchCompletionStatus",
+            "CancelBatchCompletionResponse",
+            "GetBatchCompletionResponse",
+            "GetDockerImageBatchJobResponse",
+            "UpdateBatchCompletionResponse",
+        ),
         "chat": (
             "ChatCompletion",
             "ChatCompletionChoice",
@@ -193,6 +220,7 @@ _HOMES = {
             "ListFineTunesResponse",
         ),
         "models": (
+            "CreateLLMEndpointResponse",
             "DeleteLLMEndpointResponse",
             "GetLLMEndpointResponse",
             "LLMInferenceFramework",
@@ -202,6 +230,7 @@ _HOMES = {
             "ModelDownloadResponse",
             "ModelEndpointStatus",
             "Quantization",
+            "UpdateLLMEndpointResponse",
         ),
         "responses": (
             "Response",
