@@ -335,7 +335,7 @@ MODULE_MAP: dict[str, set[str]] = {
     # The one cycle: a result built in Python reaches the converter (imported then, since
     # cattrs is a tenth of `import smarter`) for to_dict() and unpickling.
     "smarter.types._base": {"smarter._converter", "smarter._wire"},
-    "smarter.types.batch_completions": {"smarter.types._base", "smarter.types.fine_tuning"},
+    "smarter.types.batch_completions": {"smarter.types._base"},
     "smarter.types.chat": {"smarter.types._base"},
     "smarter.types.chatbots": {"smarter._exceptions", "smarter.types._base"},
     "smarter.types.completions": {"smarter.types._base"},

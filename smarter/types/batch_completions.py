@@ -12,7 +12,6 @@ from typing import Any
 import attrs
 
 from smarter.types._base import BaseModel, WireEnum, publish
-from smarter.types.fine_tuning import BatchJobStatus
 
 __all__ = [
     "BatchCompletionStatus",
@@ -58,7 +57,7 @@ class BatchCompletionJob(BaseModel):
     """The job's id (``ft-...``)."""
     status: BatchCompletionStatus | str | None = None
     """``queued``, ``running``, ``completed``, ``failed``, ``cancelled`` or ``unknown``."""
-    batch_job_status: BatchJobStatus | str | None = None
+    batch_job_status: str | None = None
     """The batch job's status as LLM Engine's job gateway reports it (``PENDING``,
     ``RUNNING``, ``SUCCESS``, ``FAILURE``, ...), when it was read there."""
     input_data_path: str | None = None
@@ -124,8 +123,9 @@ class GetDockerImageBatchJobResponse(BaseModel):
     .. versionadded:: 0.3.0
     """
 
-    status: BatchJobStatus | str
-    """``PENDING``, ``RUNNING``, ``SUCCESS``, ``FAILURE``, ``CANCELLED``, ..."""
+    status: str
+    """``PENDING``, ``RUNNING``, ``SUCCESS``, ``FAILURE``, ``CANCELLED``, ``TIMEOUT`` or
+    ``UNDEFINED`` (the values of ``smarter.types.BatchJobStatus``)."""
 
 
 publish(globals())
