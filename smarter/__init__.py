@@ -9,7 +9,7 @@
         print(client.resources.chatbots.get(name="my-chatbot").prompt("Hello, World!"))
 """
 
-from smarter._blocking import Stream, SyncPage
+from smarter._blocking import Run, Stream, SyncPage
 from smarter._client import AsyncClient
 from smarter._config import NOT_GIVEN, Limits, NotGiven, Timeout
 from smarter._exceptions import (
@@ -31,11 +31,14 @@ from smarter._exceptions import (
     RateLimitError,
     SmarterError,
     UnprocessableEntityError,
+    WaitError,
+    WaitTimeoutError,
 )
 from smarter._lifetime import ClientState
 from smarter._pagination import AsyncPage, AsyncPaginator
 from smarter._request import Request, RequestOptions
 from smarter._response import HTTPResponse
+from smarter._runner import AsyncRun, Outcome, RunStats
 from smarter._streaming import AsyncStream, StreamState
 from smarter._sync import Client
 from smarter._version import __version__
@@ -54,6 +57,7 @@ __all__ = [
     "AsyncClient",
     "AsyncPage",
     "AsyncPaginator",
+    "AsyncRun",
     "AsyncSmarter",
     "AsyncStream",
     "AuthenticationError",
@@ -72,10 +76,13 @@ __all__ = [
     "NOT_GIVEN",
     "NotFoundError",
     "NotGiven",
+    "Outcome",
     "PermissionDeniedError",
     "RateLimitError",
     "Request",
     "RequestOptions",
+    "Run",
+    "RunStats",
     "Smarter",
     "SmarterError",
     "Stream",
@@ -83,6 +90,8 @@ __all__ = [
     "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
+    "WaitError",
+    "WaitTimeoutError",
     "__version__",
 ]
 

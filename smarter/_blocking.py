@@ -4,7 +4,8 @@ A resource is written once, in async form. Its blocking twin is a class of one-l
 attributes, ``create = blocking(AsyncFiles.create)``: the same parameters, the same
 docstring, run on the client's :class:`~smarter._portal.Portal`, with the result in its
 blocking form: an :class:`~smarter.AsyncStream` becomes a :class:`Stream`, a paginator the
-first :class:`SyncPage`, and an object of a class registered with :func:`register_twin` (a
+first :class:`SyncPage`, a run of many requests (:class:`~smarter.AsyncRun`) a :class:`Run`,
+and an object of a class registered with :func:`register_twin` (a
 chatbot) its twin. Sub-resources are derived the same way with :class:`twin`.
 """
 
@@ -17,14 +18,16 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar,
 
 from smarter._pagination import AsyncPage, AsyncPaginator
 from smarter._request import check_options
+from smarter._runner import AsyncRun
 from smarter._streaming import AsyncStream
 
 if TYPE_CHECKING:
+    from smarter._engine import Outcome, RunStats
     from smarter._portal import Portal
     from smarter._response import HTTPResponse
     from smarter._streaming import StreamState
 
-__all__ = ["Stream", "SyncPage", "SyncResource", "blocking", "register_twin", "twin"]
+__all__ = ["Run", "Stream", "SyncPage", "SyncResource", "blocking", "register_twin", "twin"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,6 +49,8 @@ def sync_form(value: Any, portal: Portal) -> Any:
         return Stream(value, portal)
     if isinstance(value, AsyncPage):
         return SyncPage(value, portal)
+    if isinstance(value, AsyncRun):
+        return Run(value, portal)
     make = _TWINS.get(type(value))
     return make(value, portal) if make is not None else value
 
@@ -76,6 +81,10 @@ def blocking(
 def blocking(
     fn: Callable[Concatenate[Any, P], AsyncStream[T]],
 ) -> Callable[Concatenate[Any, P], Stream[T]]: ...
+@overload
+def blocking(
+    fn: Callable[Concatenate[Any, P], AsyncRun[T]],
+) -> Callable[Concatenate[Any, P], Run[T]]: ...
 @overload
 def blocking(
     fn: Callable[Concatenate[Any, P], Coroutine[Any, Any, R]],
@@ -115,8 +124,10 @@ def blocking(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _blocking_signature(signature: inspect.Signature) -> inspect.Signature:
     annotation = signature.return_annotation
     if isinstance(annotation, str):
-        annotation = annotation.replace("AsyncPaginator[", "SyncPage[").replace(
-            "AsyncStream[", "Stream["
+        annotation = (
+            annotation.replace("AsyncPaginator[", "SyncPage[")
+            .replace("AsyncStream[", "Stream[")
+            .replace("AsyncRun[", "Run[")
         )
         if annotation.startswith("Coroutine[Any, Any, "):
             annotation = annotation.removeprefix("Coroutine[Any, Any, ").removesuffix("]")
@@ -254,3 +265,49 @@ class SyncPage(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<SyncPage items={len(self.data)} next_cursor={self._page.next_cursor!r}>"
+
+
+class Run(Generic[T]):
+    """A blocking iterator of the outcomes of a run of many requests; a context manager.
+
+    The run goes on in the client's loop thread; each ``next()`` waits for the next outcome
+    (one hop fetches every outcome ready). ``with`` it, or call :meth:`close`, to stop it
+    early.
+
+    .. versionadded:: 0.3.0
+    """
+
+    def __init__(self, run: AsyncRun[T], portal: Portal) -> None:
+        self._run = run
+        self._portal = portal
+        self._buffer: deque[Outcome[T]] = deque()
+
+    @property
+    def stats(self) -> RunStats:
+        """Where the run is: done, failed, skipped, in flight, concurrency, pushbacks."""
+        return self._run.stats
+
+    def __iter__(self) -> Iterator[Outcome[T]]:
+        return self
+
+    def __next__(self) -> Outcome[T]:
+        if not self._buffer:
+            self._buffer.extend(self._portal.call(self._run._next_batch))
+            if not self._buffer:
+                raise StopIteration
+        return self._buffer.popleft()
+
+    def __enter__(self) -> Run[T]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the run: no new call starts, the calls in flight are cancelled; idempotent."""
+        self._buffer.clear()
+        if self._portal.running:
+            self._portal.call(self._run.aclose)
+
+    def __repr__(self) -> str:
+        return f"<Run {self._run!r}>"

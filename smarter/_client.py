@@ -40,6 +40,7 @@ from smarter._transport import CLOSED_MESSAGE, SessionFactory, Transport
 if TYPE_CHECKING:
     import aiohttp
 
+    from smarter.resources.batch_completions import AsyncBatchCompletions
     from smarter.resources.chat import AsyncChat
     from smarter.resources.chatbots import AsyncResources
     from smarter.resources.completions import AsyncCompletions
@@ -372,10 +373,20 @@ class AsyncClient:
 
     @cached_property
     def models(self) -> AsyncModels:
-        """LLM endpoints (models): list, get, delete, download."""
+        """LLM endpoints (models): create, update, wait_until_ready, list, get, delete, download."""
         from smarter.resources.models import AsyncModels
 
         return AsyncModels(self)
+
+    @cached_property
+    def batch_completions(self) -> AsyncBatchCompletions:
+        """LLM Engine batch completion jobs: create, get, update, cancel, wait.
+
+        .. versionadded:: 0.3.0
+        """
+        from smarter.resources.batch_completions import AsyncBatchCompletions
+
+        return AsyncBatchCompletions(self)
 
     @cached_property
     def files(self) -> AsyncFiles:

@@ -5,16 +5,18 @@
     SmarterError
      ├─ ManifestError             a manifest that cannot be sent (also a ValueError)
      ├─ ManifestApplyError        manifests applied in part: .applied, .failed, .remaining
-     └─ APIError                  .message, .body, .request_id
-         ├─ APIConnectionError    the transport error chained as __cause__
-         │   ├─ APITimeoutError
-         │   └─ IncompleteStreamError
-         ├─ APIResponseValidationError
-         └─ APIStatusError        .status_code, .response, .request_id
-             ├─ BadRequestError 400      ├─ AuthenticationError 401
-             ├─ PermissionDeniedError 403├─ NotFoundError 404
-             ├─ ConflictError 409        ├─ UnprocessableEntityError 422
-             ├─ RateLimitError 429       └─ InternalServerError >= 500
+     ├─ APIError                  .message, .body, .request_id
+     │   ├─ APIConnectionError    the transport error chained as __cause__
+     │   │   ├─ APITimeoutError
+     │   │   └─ IncompleteStreamError
+     │   ├─ APIResponseValidationError
+     │   └─ APIStatusError        .status_code, .response, .request_id
+     │       ├─ BadRequestError 400      ├─ AuthenticationError 401
+     │       ├─ PermissionDeniedError 403├─ NotFoundError 404
+     │       ├─ ConflictError 409        ├─ UnprocessableEntityError 422
+     │       ├─ RateLimitError 429       └─ InternalServerError >= 500
+     └─ WaitError                 a wait ended without what it waited for; .last
+         └─ WaitTimeoutError      its timeout passed (also a TimeoutError)
 
 No exception of aiohttp, asyncio, cattrs or tenacity reaches a caller except as the
 ``__cause__`` of one of these.
@@ -52,6 +54,8 @@ __all__ = [
     "RateLimitError",
     "InternalServerError",
     "BlockingClientWarning",
+    "WaitError",
+    "WaitTimeoutError",
     "may_have_acted",
 ]
 
@@ -345,3 +349,31 @@ class RateLimitError(APIStatusError):
 
 class InternalServerError(APIStatusError):
     """500 and above: the server failed (retried)."""
+
+
+class WaitError(SmarterError):
+    """A wait (``wait()``, ``wait_until_ready()``) ended without what it waited for.
+
+    Every call it made succeeded: the object it polled reached a state it will not leave
+    (a model endpoint whose deployment failed). Nothing was sent after that state was seen.
+
+    Attributes:
+        last: The last object the wait read (a job, a model endpoint), or None.
+
+    .. versionadded:: 0.3.0
+    """
+
+    def __init__(self, message: str, *, last: object | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.last = last
+
+
+class WaitTimeoutError(WaitError, TimeoutError):
+    """A wait's ``timeout`` passed before the object it polled reached a final state.
+
+    Not an :class:`APITimeoutError`: every call answered in time; the job or endpoint is
+    just still going (``last`` says where it was). It is also a built-in ``TimeoutError``.
+
+    .. versionadded:: 0.3.0
+    """

@@ -8,19 +8,26 @@ URL, other 4xx, or an answer whose ``Retry-After`` asks for more than 120 s.
 How long to wait: ``retry-after-ms``, else ``Retry-After`` (seconds or an HTTP-date), slept
 exactly when 0 < hint <= 120 s; else ``min(0.5 * 2**n, 8.0) * (1 - 0.25 * random())``.
 
+Who else may watch: a :class:`RetryObserver` set in the current context (``watch_retries``)
+is told of every failed attempt that will be retried and awaited before the retry is sent.
+The runner of ``create_many()`` uses it to see the pushback its calls meet and to hold their
+retries during a shared pause; a call outside such a context pays one ``ContextVar.get()``
+per retry, nothing on its first attempt.
+
 This is the only module that imports tenacity, and only once a call is retried.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime
 import email.utils
 import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from smarter._exceptions import APIConnectionError, APIError, APIStatusError
 from smarter._logging import log_retry
@@ -30,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_RETRY_AFTER",
+    "RetryObserver",
     "backoff",
     "parse_retry_after",
     "retry_delay",
@@ -37,6 +45,7 @@ __all__ = [
     "set_testing",
     "should_retry",
     "testing_delays",
+    "watch_retries",
 ]
 
 T = TypeVar("T")
@@ -46,6 +55,30 @@ _INITIAL_DELAY: Final = 0.5
 _MAX_DELAY: Final = 8.0
 _RETRY_STATUSES: Final = frozenset({408, 409, 429})
 _CREATE_RETRY_STATUSES: Final = frozenset({408, 429})
+
+
+class RetryObserver(Protocol):
+    """Watches the retries of the calls made in one context (see :func:`watch_retries`)."""
+
+    def failed(self, error: APIError) -> None:
+        """An attempt failed with *error*, and will be retried."""
+
+    async def ready(self) -> None:
+        """Return when the retry may be sent (after the call's own delay)."""
+
+
+_OBSERVER: contextvars.ContextVar[RetryObserver | None] = contextvars.ContextVar(
+    "smarter_retry_observer", default=None
+)
+
+
+def watch_retries(observer: RetryObserver | None) -> None:
+    """Let *observer* watch the retries of every call made from now on in this context.
+
+    Set inside a task, it watches that task's calls only (each task runs in a copy of the
+    context it was created in).
+    """
+    _OBSERVER.set(observer)
 
 
 class _TestMode:
@@ -166,7 +199,12 @@ def _wait(offset: int) -> Callable[[tenacity.RetryCallState], float]:
         outcome = retry_state.outcome
         exc = outcome.exception() if outcome is not None else None
         retries_taken = offset + retry_state.attempt_number - 1
-        return retry_delay(exc, retries_taken) if exc is not None else 0.0
+        if exc is None:
+            return 0.0
+        observer = _OBSERVER.get()
+        if observer is not None and isinstance(exc, APIError):
+            observer.failed(exc)
+        return retry_delay(exc, retries_taken)
 
     return wait
 
@@ -248,12 +286,15 @@ async def _retry(
         reraise=True,
     )
     trial: Any = None
+    observer = _OBSERVER.get()
     try:
         async for trial in retrying:
             with trial:
                 number = offset + trial.retry_state.attempt_number - 1
                 if number == offset:
                     raise first_error
+                if observer is not None:
+                    await observer.ready()
                 if on_retry is not None:
                     on_retry(number)
                 return await attempt(number)

@@ -37,6 +37,7 @@ from smarter._transport import CLOSED_MESSAGE, SessionFactory
 
 if TYPE_CHECKING:
     from smarter._twins import (
+        BatchCompletions,
         Chat,
         Completions,
         Files,
@@ -249,6 +250,7 @@ class Client:
     fine_tuning: _resource[FineTuning] = _resource("FineTuning")
     models: _resource[Models] = _resource("Models")
     files: _resource[Files] = _resource("Files")
+    batch_completions: _resource[BatchCompletions] = _resource("BatchCompletions")
 
     @property
     def responses(self) -> Responses:

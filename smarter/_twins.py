@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from smarter._blocking import SyncResource, blocking, register_twin, twin
+from smarter.resources.batch_completions import AsyncBatchCompletions
 from smarter.resources.chat import AsyncChat, AsyncChatCompletions
 from smarter.resources.chatbots import AsyncChatbot, AsyncChatbots, AsyncResources, Described
 from smarter.resources.completions import AsyncCompletions
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "BatchCompletions",
     "Chat",
     "ChatCompletions",
     "Chatbot",
@@ -53,6 +55,7 @@ class Completions(SyncResource[AsyncCompletions]):
 
     create = blocking(AsyncCompletions.create)
     stream = blocking(AsyncCompletions.stream)
+    create_many = blocking(AsyncCompletions.create_many)
 
 
 class ChatCompletions(SyncResource[AsyncChatCompletions]):
@@ -92,6 +95,8 @@ class ChatCompletions(SyncResource[AsyncChatCompletions]):
     else:
         create = blocking(AsyncChatCompletions.create)
 
+    create_many = blocking(AsyncChatCompletions.create_many)
+
 
 class Responses(SyncResource[AsyncResponses]):
     """``client.responses`` (also ``client.chat.responses``)."""
@@ -128,6 +133,7 @@ class Chatbot(Described, SyncResource[AsyncChatbot]):
         return self._async.session_key
 
     prompt = blocking(AsyncChatbot.prompt)
+    prompt_many = blocking(AsyncChatbot.prompt_many)
 
 
 register_twin(AsyncChatbot, Chatbot)
@@ -195,6 +201,7 @@ class Jobs(SyncResource[AsyncJobs]):
     get = blocking(AsyncJobs.get)
     cancel = blocking(AsyncJobs.cancel)
     events = blocking(AsyncJobs.events)
+    wait = blocking(AsyncJobs.wait)
 
 
 class FineTuning(SyncResource[AsyncFineTuning]):
@@ -210,3 +217,19 @@ class Models(SyncResource[AsyncModels]):
     get = blocking(AsyncModels.get)
     delete = blocking(AsyncModels.delete)
     download = blocking(AsyncModels.download)
+    create = blocking(AsyncModels.create)
+    update = blocking(AsyncModels.update)
+    wait_until_ready = blocking(AsyncModels.wait_until_ready)
+
+
+class BatchCompletions(SyncResource[AsyncBatchCompletions]):
+    """``client.batch_completions``.
+
+    .. versionadded:: 0.3.0
+    """
+
+    create = blocking(AsyncBatchCompletions.create)
+    get = blocking(AsyncBatchCompletions.get)
+    cancel = blocking(AsyncBatchCompletions.cancel)
+    update = blocking(AsyncBatchCompletions.update)
+    wait = blocking(AsyncBatchCompletions.wait)

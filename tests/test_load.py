@@ -16,7 +16,9 @@ import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -207,3 +209,43 @@ def test_sync_client_shared_by_32_threads(remote_server: dict[str, str]) -> None
     assert sorted(set(answers)) == ["example-model", "reference"]
     assert len(answers) == SYNC_CALLS
     assert 1 <= pooled <= DEFAULT_CONNECTION_LIMIT
+
+
+async def test_create_many_over_a_lazy_million_stays_bounded(
+    remote_server: dict[str, str], tmp_path: Any
+) -> None:
+    """A lazy million requests: 20,000 answered with a checkpoint, memory flat after warm-up."""
+    pulled = 0
+
+    def requests() -> Iterator[dict[str, Any]]:
+        nonlocal pulled
+        for index in range(1_000_000):
+            pulled += 1
+            yield {"model": "example-model", "prompt": f"item {index}", "max_new_tokens": 2}
+
+    tracemalloc.start()
+    try:
+        async with smarter.AsyncClient(**remote_server) as client:
+            run = client.completions.create_many(
+                requests(), concurrency=64, checkpoint=tmp_path / "run.jsonl", ordered=False
+            )
+            seen = 0
+            started = time.perf_counter()
+            async for outcome in run:
+                assert outcome.ok, outcome.error
+                seen += 1
+                if seen == 2_000:
+                    warm, _ = tracemalloc.get_traced_memory()
+                if seen == 20_000:
+                    break
+            wall = time.perf_counter() - started
+            after, _peak = tracemalloc.get_traced_memory()
+            await run.aclose()
+    finally:
+        tracemalloc.stop()
+
+    lines = (tmp_path / "run.jsonl").read_text().count("\n")
+    _record("create_many, lazy million", seen, wall, 0, f"growth {(after - warm) / 1e6:.2f} MB")
+    assert pulled <= seen + 64 * 4 + 1
+    assert lines >= seen
+    assert after - warm < 4_000_000

@@ -179,6 +179,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._lifetime",
         "smarter._pagination",
         "smarter._pipeline",
+        "smarter._runner",
         "smarter._streaming",
         "smarter._sync",
         "smarter._version",
@@ -207,6 +208,23 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter._settings": _VALUES,
     "smarter._retry": {"smarter._exceptions", "smarter._logging"},
     "smarter._pagination": {"smarter._exceptions"},
+    # Many requests in one run: the run (written once, async), its engine, its pace, its
+    # checkpoint; waiting for what the server does in its own time.
+    "smarter._checkpoint": {"smarter._exceptions"},
+    "smarter._pacing": {"smarter._exceptions", "smarter._retry"},
+    "smarter._engine": {
+        "smarter._checkpoint",
+        "smarter._exceptions",
+        "smarter._pacing",
+        "smarter._retry",
+    },
+    "smarter._runner": {
+        "smarter._checkpoint",
+        "smarter._engine",
+        "smarter._pacing",
+        "smarter._request",
+    },
+    "smarter._polling": {"smarter._exceptions"},
     "smarter._portal": {"smarter._exceptions"},
     "smarter._bodies": _VALUES | {"smarter._lifetime"},
     "smarter._redirects": _VALUES | {"smarter._bodies"},
@@ -253,6 +271,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._pipeline",
         "smarter._settings",
         "smarter._transport",
+        "smarter.resources.batch_completions",
         "smarter.resources.chat",
         "smarter.resources.chatbots",
         "smarter.resources.completions",
@@ -263,11 +282,19 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.resources.responses",
         "smarter.types.whoami",
     },
-    "smarter._blocking": _VALUES | {"smarter._pagination", "smarter._portal", "smarter._streaming"},
+    "smarter._blocking": _VALUES
+    | {
+        "smarter._engine",
+        "smarter._pagination",
+        "smarter._portal",
+        "smarter._runner",
+        "smarter._streaming",
+    },
     "smarter._twins": {
         "smarter._blocking",
         "smarter._portal",
         "smarter._request",
+        "smarter.resources.batch_completions",
         "smarter.resources.chat",
         "smarter.resources.chatbots",
         "smarter.resources.completions",
@@ -298,11 +325,14 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._stream_kind",
         "smarter._streaming",
     },
-    "smarter.resources.chat": _RESOURCE | {"smarter.resources.responses", "smarter.types.chat"},
-    "smarter.resources.chatbots": _RESOURCE | {"smarter.types.chatbots"},
-    "smarter.resources.completions": _RESOURCE | {"smarter.types.completions"},
+    "smarter.resources.batch_completions": _RESOURCE
+    | {"smarter._polling", "smarter.types.batch_completions"},
+    "smarter.resources.chat": _RESOURCE
+    | {"smarter._runner", "smarter.resources.responses", "smarter.types.chat"},
+    "smarter.resources.chatbots": _RESOURCE | {"smarter._runner", "smarter.types.chatbots"},
+    "smarter.resources.completions": _RESOURCE | {"smarter._runner", "smarter.types.completions"},
     "smarter.resources.files": _RESOURCE | {"smarter.types.files"},
-    "smarter.resources.fine_tuning": _RESOURCE | {"smarter.types.fine_tuning"},
+    "smarter.resources.fine_tuning": _RESOURCE | {"smarter._polling", "smarter.types.fine_tuning"},
     "smarter.resources.manifests": _RESOURCE
     | {
         "smarter._json_schema",
@@ -310,10 +340,11 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._manifest_files",
         "smarter.types.manifests",
     },
-    "smarter.resources.models": _RESOURCE | {"smarter.types.models"},
+    "smarter.resources.models": _RESOURCE | {"smarter._polling", "smarter.types.models"},
     "smarter.resources.responses": _RESOURCE | {"smarter.types.chat", "smarter.types.responses"},
     "smarter.types": {
         "smarter.types._base",
+        "smarter.types.batch_completions",
         "smarter.types.chat",
         "smarter.types.chatbots",
         "smarter.types.completions",
@@ -327,6 +358,7 @@ MODULE_MAP: dict[str, set[str]] = {
     # The one cycle: a result built in Python reaches the converter (imported then, since
     # cattrs is a tenth of `import smarter`) for to_dict() and unpickling.
     "smarter.types._base": {"smarter._converter", "smarter._wire"},
+    "smarter.types.batch_completions": {"smarter.types._base"},
     "smarter.types.chat": {"smarter.types._base"},
     "smarter.types.chatbots": {"smarter._exceptions", "smarter.types._base"},
     "smarter.types.completions": {"smarter.types._base"},

@@ -350,3 +350,57 @@ class TestAgainstTheServer:
 
         assert isinstance(caught.value.__cause__, OSError)
         assert len(_retry.testing_delays()) == 1
+
+
+class TestObserver:
+    async def test_told_of_every_retried_failure_and_awaited(self) -> None:
+        """An observer set in the context sees each failure that is retried, then holds it."""
+        events: list[str] = []
+
+        class Observer:
+            def failed(self, error: smarter.APIError) -> None:
+                events.append(f"failed {error.status_code}")  # type: ignore[attr-defined]
+
+            async def ready(self) -> None:
+                events.append("ready")
+
+        failures = [_status_error(429), _status_error(503)]
+
+        async def attempt(retry_count: int) -> str:
+            events.append(f"attempt {retry_count}")
+            if failures:
+                raise failures.pop(0)
+            return "done"
+
+        async def watched() -> str:
+            _retry.watch_retries(Observer())
+            return await _retry.run_with_retries(attempt, max_retries=2, label="POST x")
+
+        import asyncio
+
+        result = await asyncio.get_running_loop().create_task(watched())
+
+        assert result == "done"
+        assert events == [
+            "attempt 0",
+            "failed 429",
+            "ready",
+            "attempt 1",
+            "failed 503",
+            "ready",
+            "attempt 2",
+        ]
+
+    async def test_other_contexts_unwatched(self) -> None:
+        """An observer set in one task does not watch calls made in another."""
+        import asyncio
+
+        seen: list[object] = []
+
+        async def watch() -> None:
+            _retry.watch_retries(object())  # type: ignore[arg-type]
+
+        await asyncio.get_running_loop().create_task(watch())
+        seen.append(_retry._OBSERVER.get())
+
+        assert seen == [None]

@@ -134,6 +134,7 @@ class TestDiscovery:
     def test_every_resource_found(self) -> None:
         """The walk from the clients reaches every resource of API.md and the chatbot."""
         assert [(a.__name__, s.__name__) for a, s in PAIRS] == [
+            ("AsyncBatchCompletions", "BatchCompletions"),
             ("AsyncChat", "Chat"),
             ("AsyncChatCompletions", "ChatCompletions"),
             ("AsyncChatbot", "Chatbot"),

@@ -1,7 +1,8 @@
 """The ``smarter`` group: global options, ``.env``, and how a run ends (exit codes).
 
 Exit codes: 0 success; 1 an API error (one line on stderr: class, status, message, request
-id) or a result that is a failure (a fine-tune that ended FAILURE); 2 a usage error, or a
+id) or a result that is a failure (a fine-tune that ended FAILURE, a run with failed
+requests, a wait that timed out); 2 a usage error, or a
 :class:`smarter.SmarterError` that is not about a call (no API key); 130 Ctrl-C.
 """
 
@@ -15,7 +16,16 @@ import click
 from dotenv import load_dotenv
 
 import smarter
-from smarter.cli import _commands, _demo, _files, _fine_tunes, _manifests, _models
+from smarter.cli import (
+    _batch,
+    _commands,
+    _demo,
+    _files,
+    _fine_tunes,
+    _manifests,
+    _models,
+    _run,
+)
 from smarter.cli._context import State
 from smarter.cli._output import Output
 
@@ -109,6 +119,8 @@ for _command in (
     _fine_tunes.fine_tunes,
     _models.models,
     *_manifests.COMMANDS,
+    _run.run,
+    _batch.batch,
 ):
     cli.add_command(_command)
 
@@ -130,7 +142,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return usage.exit_code
     except smarter.SmarterError as exc:
         Output().error(exc)
-        return 1 if isinstance(exc, smarter.APIError) else 2
+        return 1 if isinstance(exc, smarter.APIError | smarter.WaitError) else 2
     except KeyboardInterrupt:  # before or after click ran the command
         click.echo("\nInterrupted.", err=True)
         return _INTERRUPTED

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeRemainingColumn,
@@ -49,6 +50,11 @@ _STATUS_STYLES = {
     "UPDATE_FAILED": "red",
     "CANCELLED": "magenta",
     "TIMEOUT": "red",
+    "completed": "green",
+    "queued": "yellow",
+    "running": "yellow",
+    "failed": "red",
+    "cancelled": "magenta",
 }
 
 
@@ -193,6 +199,19 @@ class Output:
             return
         with self.err.status(message) as status:
             yield status
+
+    def run_progress(self) -> Progress:
+        """A progress bar of a run of requests: done of all, failed, rate, time left."""
+        return Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]} failed"),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+            console=self.err,
+            disable=not self.err.is_terminal,
+        )
 
     def transfer(self) -> Progress:
         """A progress bar of bytes and rate, on standard error; silent if not a terminal."""

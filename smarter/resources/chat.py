@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Coroutine, Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from smarter._converter import structurer
+from smarter._runner import AsyncRun, run_many
 from smarter._stream_kind import InStreamError, StreamKind
 from smarter._streaming import AsyncStream
 from smarter.resources._base import (
@@ -28,6 +29,8 @@ from smarter.types.chat import (
 )
 
 if TYPE_CHECKING:
+    import os
+
     from smarter._request import RequestOptions, Unpack
     from smarter._response import HTTPResponse
 
@@ -199,6 +202,37 @@ class AsyncChatCompletions(AsyncAPIResource):
             body["stream"] = True
             return self._stream("chat/completions", ChatChunks(), options, json=body)
         return self._call("POST", "chat/completions", ChatCompletion, options, json=body)
+
+    def create_many(
+        self,
+        requests: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        concurrency: int = 32,
+        max_requests_per_minute: float | None = None,
+        max_tokens_per_minute: float | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        ordered: bool = True,
+    ) -> AsyncRun[ChatCompletion]:
+        """Many chat completions: one :meth:`create` per request, paced, recorded, resumable.
+
+        Takes dicts of the arguments of :meth:`create` (without ``stream``) and the run's
+        settings of :meth:`AsyncCompletions.create_many
+        <smarter.resources.completions.AsyncCompletions.create_many>`, and returns its
+        :class:`~smarter.AsyncRun` of :class:`~smarter.Outcome`.
+
+        .. versionadded:: 0.3.0
+        """
+        return run_many(
+            self.create,
+            requests,
+            namespace="chat.completions",
+            refuse={"stream": "create_many() makes whole answers; leave 'stream' out"},
+            concurrency=concurrency,
+            max_requests_per_minute=max_requests_per_minute,
+            max_tokens_per_minute=max_tokens_per_minute,
+            checkpoint=checkpoint,
+            ordered=ordered,
+        )
 
 
 class AsyncChat(AsyncAPIResource):

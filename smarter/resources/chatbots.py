@@ -15,15 +15,18 @@ which is not retried either.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from smarter._exceptions import NotFoundError
+from smarter._runner import AsyncRun, run_many
 from smarter.resources._base import AsyncAPIResource, check_str, path_segment
 from smarter.types.chatbots import ChatbotManifest, ChatbotResponse
 
 if TYPE_CHECKING:
+    import os
+
     from smarter._request import RequestOptions, Unpack
 
 __all__ = ["AsyncChatbot", "AsyncChatbots", "AsyncResources", "Described"]
@@ -169,13 +172,20 @@ class AsyncChatbot(Described):
             **options: ``timeout``, ``extra_headers``, ``extra_query``, ``extra_body``.
         """
         start = new_session or self._session_key is None
+        reply = await self._send(message, None if start else self._session_key, options)
+        self._session_key = reply.session_key or self._session_key
+        return reply
+
+    async def _send(
+        self, message: str, session_key: str | None, options: Mapping[str, Any]
+    ) -> ChatbotResponse:
+        """Send one prompt, in the conversation of *session_key* or (None) a new one."""
         body: dict[str, object] = {"prompt": check_str(message, "message")}
-        if not start:
-            assert self._session_key is not None
-            body["session_key"] = self._session_key
+        if session_key is not None:
+            body["session_key"] = session_key
         resource = self._resource
         name = path_segment(self.name, "name")
-        query = {"uid": self.uid, "new_session": start}
+        query = {"uid": self.uid, "new_session": session_key is None}
 
         def send(route: str) -> Callable[[], Awaitable[ChatbotResponse]]:
             return lambda: resource._call(
@@ -191,13 +201,52 @@ class AsyncChatbot(Described):
             )
 
         if self._legacy:
-            reply = await send("chat")()
-        else:
-            reply, self._legacy = await _with_legacy_fallback(
-                send("prompt"), send("chat"), self.name
-            )
-        self._session_key = reply.session_key or self._session_key
+            return await send("chat")()
+        reply, self._legacy = await _with_legacy_fallback(send("prompt"), send("chat"), self.name)
         return reply
+
+    async def _prompt_alone(
+        self, *, message: str, **options: Unpack[RequestOptions]
+    ) -> ChatbotResponse:
+        """The single call of :meth:`prompt_many`: a prompt in a conversation of its own."""
+        return await self._send(message, None, options)
+
+    def prompt_many(
+        self,
+        messages: Iterable[str | Mapping[str, Any]] | AsyncIterable[str | Mapping[str, Any]],
+        *,
+        concurrency: int = 32,
+        max_requests_per_minute: float | None = None,
+        max_tokens_per_minute: float | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        ordered: bool = True,
+    ) -> AsyncRun[ChatbotResponse]:
+        """Send many prompts, each in a conversation of its own; paced, recorded, resumable.
+
+        Each item is a message, or a dict ``{"message": ..., "timeout": ...}`` (the message
+        and per-call options). Prompts sent side by side cannot share a conversation, so
+        each starts a new one (its reply's ``session_key`` continues it:
+        ``chatbots.get(name=, session_key=)``); this chatbot's own conversation is left as
+        it is. A prompt creates something (a turn of a conversation): it is sent again only
+        when the server provably did not act (a 429, a refused connection), never after a
+        503 or a timeout. The run's settings are those of
+        :meth:`AsyncCompletions.create_many
+        <smarter.resources.completions.AsyncCompletions.create_many>`; it returns an
+        :class:`~smarter.AsyncRun` of :class:`~smarter.Outcome`.
+
+        .. versionadded:: 0.3.0
+        """
+        return run_many(
+            self._prompt_alone,
+            messages,
+            namespace=f"chatbot:{self.name}",
+            normalise=lambda item: {"message": item} if isinstance(item, str) else item,
+            concurrency=concurrency,
+            max_requests_per_minute=max_requests_per_minute,
+            max_tokens_per_minute=max_tokens_per_minute,
+            checkpoint=checkpoint,
+            ordered=ordered,
+        )
 
 
 class AsyncChatbots(AsyncAPIResource):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from smarter._converter import structurer
 from smarter._exceptions import APIResponseValidationError
 from smarter._fastpath import loads_json
+from smarter._runner import AsyncRun, run_many
 from smarter._stream_kind import InStreamError, StreamKind, max_json_depth
 from smarter._streaming import AsyncStream
 from smarter.resources._base import (
@@ -25,6 +26,8 @@ from smarter.resources._base import (
 from smarter.types.completions import CompletionStreamResponse, CompletionSyncResponse
 
 if TYPE_CHECKING:
+    import os
+
     from smarter._request import RequestOptions, Unpack
     from smarter._response import HTTPResponse
 
@@ -184,4 +187,50 @@ class AsyncCompletions(AsyncAPIResource):
             options,
             query={"model_endpoint_name": check_str(model, "model")},
             json=_BODY.build(**arguments),
+        )
+
+    def create_many(
+        self,
+        requests: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        concurrency: int = 32,
+        max_requests_per_minute: float | None = None,
+        max_tokens_per_minute: float | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        ordered: bool = True,
+    ) -> AsyncRun[CompletionSyncResponse]:
+        """Complete many prompts: one :meth:`create` per request, paced, recorded, resumable.
+
+        Returns at once; ``async for outcome in run`` sends the requests and yields one
+        :class:`~smarter.Outcome` per request (``outcome.result`` or ``outcome.error``: a
+        failure is recorded, never raised mid-run). See the README, "Many requests".
+
+        Args:
+            requests: Dicts of the arguments of :meth:`create` (``model``, ``prompt``, ...),
+                in a list or any (async) iterable, pulled lazily.
+            concurrency: The most calls in flight; lowered while the server pushes back
+                (429, 503), raised again after a clean stretch.
+            max_requests_per_minute: Pace the requests evenly to this budget.
+            max_tokens_per_minute: Keep the tokens (estimated from each request, corrected
+                from each answer's usage) within this budget.
+            checkpoint: A JSONL file that each outcome is appended to; a rerun with the same
+                file skips the requests whose results it holds.
+            ordered: Yield the outcomes in input order (True) or as they finish (False).
+
+        Raises:
+            TypeError: a request has an argument :meth:`create` does not take (for a list,
+                here; for a lazy iterable, once the requests before it are done).
+            ValueError: *concurrency* or a budget is not positive.
+
+        .. versionadded:: 0.3.0
+        """
+        return run_many(
+            self.create,
+            requests,
+            namespace="completions",
+            concurrency=concurrency,
+            max_requests_per_minute=max_requests_per_minute,
+            max_tokens_per_minute=max_tokens_per_minute,
+            checkpoint=checkpoint,
+            ordered=ordered,
         )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from smarter._polling import wait_for
 from smarter.resources._base import (
     OBJECT,
     STR,
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["AsyncFineTuning", "AsyncJobs"]
 
 _MAX_SUFFIX = 28
+#: The statuses a job never leaves (``BatchJobStatus``; UNDEFINED may still change).
+_FINAL = frozenset({"SUCCESS", "FAILURE", "CANCELLED", "TIMEOUT"})
 
 
 def _suffix(name: str, value: Any) -> str:
@@ -127,6 +130,43 @@ class AsyncJobs(AsyncAPIResource):
         """What happened to a job, oldest first."""
         path = f"v1/llm/fine-tunes/{path_segment(fine_tune_id, 'fine_tune_id')}/events"
         return await self._call("GET", path, GetFineTuneEventsResponse, options)
+
+    async def wait(
+        self,
+        fine_tune_id: str,
+        /,
+        *,
+        poll_interval: float = 5.0,
+        timeout: float | None = None,
+        on_progress: Callable[[GetFineTuneResponse], object] | None = None,
+    ) -> GetFineTuneResponse:
+        """Poll a job until it is over (SUCCESS, FAILURE, CANCELLED, TIMEOUT); return it.
+
+        Args:
+            fine_tune_id: The job.
+            poll_interval: Seconds before the second read; each wait is half again as long
+                as the one before (at most eight times this, or a minute).
+            timeout: Seconds to wait at most, or None.
+            on_progress: Called with the job after every read.
+
+        Each read is an ordinary call with the client's timeout and retries
+        (``client.with_options(timeout=...)`` for others); *timeout* bounds the whole wait.
+
+        Raises:
+            WaitTimeoutError: *timeout* passed first (``.last`` is the job as last read).
+            NotFoundError: the job is gone (LLM Engine deletes a cancelled job).
+
+        .. versionadded:: 0.3.0
+        """
+        return await wait_for(
+            lambda: self.get(fine_tune_id),
+            what=f"fine-tune job {fine_tune_id}",
+            state=lambda job: str(job.status),
+            final=lambda job: str(job.status) in _FINAL,
+            poll_interval=poll_interval,
+            timeout=timeout,
+            on_progress=on_progress,
+        )
 
 
 class AsyncFineTuning(AsyncAPIResource):

@@ -4,13 +4,15 @@ From the outside in:
 
 1. ``_lifecycle``: gives the request its id, records it in the request log, and keeps a
    client that went away from turning into logged tracebacks;
-2. ``_faults``: applies the next scripted fault that matches the request;
-3. ``_auth``: checks the API key as the request's service does (the platform: ``Token``;
+2. ``limits_middleware``: counts the request in flight, and answers 429 past a rate or
+   concurrency limit a test switched on (:mod:`smarter.testing._limits`);
+3. ``_faults``: applies the next scripted fault that matches the request;
+4. ``_auth``: checks the API key as the request's service does (the platform: ``Token``;
    the LLM Engine: HTTP Basic or ``Bearer``; the OpenAI-compatible server: ``Bearer``),
    failing as the real one does;
-4. ``_idempotency``: replays the first 2xx answer of a repeated ``Idempotency-Key`` (the
+5. ``_idempotency``: replays the first 2xx answer of a repeated ``Idempotency-Key`` (the
    ``extended`` profile only: no real server does);
-5. ``_errors``: renders errors in the shape of the route's family.
+6. ``_errors``: renders errors in the shape of the route's family.
 
 A response hook (``on_response_prepare``) stamps ``x-request-id`` (where the profile says)
 and records the status at the moment the headers go out.
@@ -33,7 +35,9 @@ from aiohttp import web
 
 from smarter._version import __version__
 from smarter.testing import (
+    _routes_batch,
     _routes_cli,
+    _routes_endpoints,
     _routes_files,
     _routes_llm,
     _routes_manifests,
@@ -58,6 +62,7 @@ from smarter.testing._http import (
     relative_path,
     service_of,
 )
+from smarter.testing._limits import limits_middleware
 from smarter.testing._sse import drain
 from smarter.testing._state import RecordedRequest
 
@@ -438,12 +443,14 @@ def create_app(context: Context) -> web.Application:
         the OpenAI-compatible server under ``/openai/v1/``.
     """
     app = web.Application(
-        middlewares=[_lifecycle, _faults, _auth, _idempotency, _errors],
+        middlewares=[_lifecycle, limits_middleware, _faults, _auth, _idempotency, _errors],
         client_max_size=64 * 1024 * 1024,
     )
     app[CONTEXT] = context
     app[IDEMPOTENCY] = {}
     app.add_routes(_routes_llm.routes(ENGINE_PATH + "v1/"))
+    app.add_routes(_routes_endpoints.routes(ENGINE_PATH + "v1/"))
+    app.add_routes(_routes_batch.routes(ENGINE_PATH))
     app.add_routes(_routes_files.routes(ENGINE_PATH + "v1/"))
     app.add_routes(_routes_openai.engine_routes(ENGINE_PATH + "v2/"))
     app.add_routes(_routes_openai.routes(OPENAI_PATH))

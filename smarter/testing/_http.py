@@ -27,13 +27,16 @@ import json
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from aiohttp import web
 
 from smarter.testing._faults import Fault, FaultQueue
 from smarter.testing._profiles import Generation, Profile
 from smarter.testing._state import RequestLog, ServerState
+
+if TYPE_CHECKING:
+    from smarter.testing._limits import Limits
 
 __all__ = [
     "CONTEXT",
@@ -108,6 +111,8 @@ class Context:
     """The server's root URL (``http://127.0.0.1:<port>/``), known once it listens."""
     stopping: asyncio.Event | None = None
     """Set when the server stops, so that sleeping handlers end at once."""
+    limits: Limits | None = None
+    """The rate and concurrency limits, and the count of requests in flight."""
 
     async def sleep(self, seconds: float) -> None:
         """Sleep, or raise :class:`asyncio.CancelledError` early when the server stops."""

@@ -1,4 +1,4 @@
-"""LLM Engine v1 routes: completions (sync and streamed), fine-tuning jobs, model endpoints.
+"""LLM Engine v1 routes: completions (sync and streamed) and fine-tuning jobs.
 
 Errors use the FastAPI shapes of the real server: ``{"detail": str}``, and for validation
 (422) ``{"detail": [{"loc", "msg", "type"}]}``.
@@ -27,7 +27,7 @@ from smarter.testing._http import (
 )
 from smarter.testing._model import Generation, count_words, generate
 from smarter.testing._sse import run_stream
-from smarter.testing._state import FineTuneJob, ModelEndpoint, new_id
+from smarter.testing._state import FineTuneJob, new_id
 
 __all__ = ["last_event_id", "routes"]
 
@@ -303,89 +303,6 @@ async def fine_tune_events(request: web.Request) -> web.Response:
     return json_response({"events": events})
 
 
-# -- model endpoints -------------------------------------------------------------------
-
-
-def _endpoint(request: web.Request) -> ModelEndpoint:
-    name = request.match_info["name"]
-    endpoint = request.app[CONTEXT].state.endpoints.get(name)
-    if endpoint is None:
-        raise ApiError(404, f"The specified model endpoint {name!r} was not found.")
-    return endpoint
-
-
-_ORDERS = ("newest", "oldest", "alphabetical")
-
-
-async def list_endpoints(request: web.Request) -> web.Response:
-    """``GET llm/model-endpoints?name=&order_by=``.
-
-    scaleapi/llm-engine@a8236961: ``order_by`` is ``ModelEndpointOrderBy``
-    (common/dtos/model_endpoints.py); the record repository sorts by creation for ``newest``
-    and ``oldest`` and leaves ``alphabetical`` unsorted
-    (infra/repositories/db_model_endpoint_record_repository.py).
-    """
-    endpoints = list(request.app[CONTEXT].state.endpoints.values())
-    name = request.query.get("name")
-    if name is not None:
-        endpoints = [endpoint for endpoint in endpoints if endpoint.name == name]
-    order = request.query.get("order_by")
-    if order is not None and order not in _ORDERS:
-        invalid = Invalid()
-        invalid.add(
-            ("query", "order_by"), "Input should be 'newest', 'oldest' or 'alphabetical'", "enum"
-        )
-        invalid.raise_if_any()
-    if order in ("newest", "oldest"):
-        endpoints.sort(key=lambda endpoint: endpoint.seq, reverse=order == "newest")
-    body = paginate(request, "model_endpoints", endpoints, lambda item: item.body)
-    return json_response(body)
-
-
-async def get_endpoint(request: web.Request) -> web.Response:
-    """``GET llm/model-endpoints/{name}``."""
-    return json_response(_endpoint(request).body)
-
-
-async def delete_endpoint(request: web.Request) -> web.Response:
-    """``DELETE llm/model-endpoints/{name}``."""
-    context = request.app[CONTEXT]
-    endpoint = _endpoint(request)
-    with context.state.lock:
-        context.state.endpoints.pop(endpoint.name, None)
-    return json_response({"deleted": True})
-
-
-async def download_model(request: web.Request) -> web.Response:
-    """``POST llm/model-endpoints/download`` -> ``{"urls": {file name: url}}``."""
-    context = request.app[CONTEXT]
-    body = await json_body(request)
-    invalid = Invalid()
-    model_name = body.get("model_name")
-    if not isinstance(model_name, str) or not model_name:
-        invalid.add(("body", "model_name"), "field required", "value_error.missing")
-    download_format = body.get("download_format", "hugging_face")
-    if not isinstance(download_format, str):
-        invalid.add(("body", "download_format"), "download_format: must be a string")
-    invalid.raise_if_any()
-    known = any(
-        model_name in (endpoint.name, endpoint.body.get("model_name"))
-        for endpoint in context.state.endpoints.values()
-    )
-    if not known:
-        raise ApiError(404, f"Model {model_name!r} was not found.")
-    files = ("model.safetensors", "config.json", "tokenizer.json")
-    urls = {name: f"{context.root}v1/downloads/{model_name}/{name}" for name in files}
-    return json_response({"urls": urls})
-
-
-async def download_file(request: web.Request) -> web.Response:
-    """``GET downloads/{model}/{file}``: the target of a download URL (no auth, like S3)."""
-    seed = f"{request.match_info['model']}/{request.match_info['file']}".encode()
-    data = hashlib.blake2b(seed, digest_size=64).digest() * 16
-    return web.Response(body=data, content_type="application/octet-stream")
-
-
 _ROUTES: tuple[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]], ...] = (
     ("POST", "llm/completions-sync", completions_sync),
     ("POST", "llm/completions-stream", completions_stream),
@@ -394,11 +311,6 @@ _ROUTES: tuple[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamRespo
     ("GET", "llm/fine-tunes/{job_id}", get_fine_tune),
     ("PUT", "llm/fine-tunes/{job_id}/cancel", cancel_fine_tune),
     ("GET", "llm/fine-tunes/{job_id}/events", fine_tune_events),
-    ("GET", "llm/model-endpoints", list_endpoints),
-    ("POST", "llm/model-endpoints/download", download_model),
-    ("GET", "llm/model-endpoints/{name}", get_endpoint),
-    ("DELETE", "llm/model-endpoints/{name}", delete_endpoint),
-    ("GET", "downloads/{model}/{file}", download_file),
 )
 
 

@@ -26,6 +26,7 @@ from aiohttp import web
 from smarter.testing._app import create_app
 from smarter.testing._faults import Fault, FaultQueue, route_matches
 from smarter.testing._http import OPENAI_PATH, PLATFORM_PATH, Context
+from smarter.testing._limits import Limits, RateLimit
 from smarter.testing._profiles import Profile, profile_named
 from smarter.testing._routes_cli import make_chatbot
 from smarter.testing._state import RecordedRequest, RequestLog, ServerState, make_endpoint
@@ -141,6 +142,7 @@ class ReferenceServer:
             keepalive_interval=keepalive_interval,
             token_delay=token_delay,
             job_step=job_step,
+            limits=Limits(),
         )
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -361,6 +363,30 @@ class ReferenceServer:
             *faults: The faults.
         """
         self._context.faults.add(method, route, faults)
+
+    def rate_limit(
+        self, requests: int | None, per: float = 1.0, *, retry_after: bool = True, route: str = "*"
+    ) -> None:
+        """Answer 429 past *requests* requests per window of *per* seconds; None: no limit.
+
+        The 429 carries ``Retry-After`` and ``retry-after-ms`` (the time left in the window)
+        unless *retry_after* is False (LLM Engine's own 429 has neither). *route* is an
+        fnmatch pattern of the paths limited, as :meth:`inject` takes. Thread-safe.
+
+        .. versionadded:: 0.3.0
+        """
+        rate = None if requests is None else RateLimit(requests, per, retry_after, route)
+        self.limits.set_rate(rate)
+
+    @property
+    def limits(self) -> Limits:
+        """The limits (``set_concurrency(n)``) and counts (``peak_in_flight``, ``rejected``).
+
+        .. versionadded:: 0.3.0
+        """
+        limits = self._context.limits
+        assert limits is not None
+        return limits
 
     def pending_faults(self) -> int:
         """The number of injected faults not consumed yet."""

@@ -15,7 +15,10 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from smarter.testing._batch import BatchJob
 
 __all__ = [
     "ChatSession",
@@ -184,11 +187,37 @@ class FineTuneJob:
 
 @dataclasses.dataclass
 class ModelEndpoint:
-    """A model endpoint; ``body`` is its wire form, ``name`` and ``id`` are also in it."""
+    """A model endpoint; ``body`` is its wire form, ``name`` and ``id`` are also in it.
+
+    One created or updated through the API is deploying: ``UPDATE_PENDING`` for ``step``
+    seconds, ``UPDATE_IN_PROGRESS`` for another, then ``READY``, the order of
+    ``scaleapi/llm-engine@a8236961:model-engine/model_engine_server/common/types/
+    endpoint.py``. One given to the constructor keeps the status it was given.
+    """
 
     name: str
     body: dict[str, Any]
     seq: int = dataclasses.field(default_factory=_next_seq)
+    deployed_at: float | None = None
+    """Monotonic time the deployment started, or None: the status is the body's."""
+    step: float = 0.0
+
+    def status(self, now: float | None = None) -> str:
+        """The endpoint's status now."""
+        if self.deployed_at is None:
+            return str(self.body.get("status"))
+        elapsed = (time.monotonic() if now is None else now) - self.deployed_at
+        if elapsed < self.step:
+            return "UPDATE_PENDING"
+        return "UPDATE_IN_PROGRESS" if elapsed < 2 * self.step else "READY"
+
+    def wire(self) -> dict[str, Any]:
+        """The wire form now: the body, with the status of the moment (in ``spec`` too)."""
+        status = self.status()
+        body = {**self.body, "status": status}
+        if isinstance(body.get("spec"), dict):
+            body["spec"] = {**body["spec"], "status": status}
+        return body
 
 
 def make_endpoint(spec: str | Mapping[str, Any]) -> ModelEndpoint:
@@ -323,4 +352,6 @@ class ServerState:
     """Chat sessions by (chatbot name, uid, session key)."""
     manifests: dict[tuple[str, str, str], StoredManifest] = dataclasses.field(default_factory=dict)
     """Manifests of every kind but LLM clients, by (account number, kind, name)."""
+    batch_jobs: dict[str, BatchJob] = dataclasses.field(default_factory=dict)
+    """Batch completion jobs by id, in creation order."""
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)

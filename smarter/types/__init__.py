@@ -15,6 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from smarter.types._base import BaseModel
+    from smarter.types.batch_completions import (
+        BatchCompletionJob,
+        BatchCompletionStatus,
+        CancelBatchCompletionResponse,
+        GetBatchCompletionResponse,
+        GetDockerImageBatchJobResponse,
+        UpdateBatchCompletionResponse,
+    )
     from smarter.types.chat import (
         ChatCompletion,
         ChatCompletionChoice,
@@ -74,6 +82,7 @@ if TYPE_CHECKING:
         ValidationIssue,
     )
     from smarter.types.models import (
+        CreateLLMEndpointResponse,
         DeleteLLMEndpointResponse,
         GetLLMEndpointResponse,
         ListLLMEndpointsResponse,
@@ -83,6 +92,7 @@ if TYPE_CHECKING:
         ModelDownloadResponse,
         ModelEndpointStatus,
         Quantization,
+        UpdateLLMEndpointResponse,
     )
     from smarter.types.responses import (
         Response,
@@ -163,6 +173,7 @@ __all__ = [
     "LLMFineTuneEvent",
     "ListFineTunesResponse",
     # models
+    "CreateLLMEndpointResponse",
     "DeleteLLMEndpointResponse",
     "GetLLMEndpointResponse",
     "LLMInferenceFramework",
@@ -172,6 +183,14 @@ __all__ = [
     "ModelDownloadResponse",
     "ModelEndpointStatus",
     "Quantization",
+    "UpdateLLMEndpointResponse",
+    # batch completions
+    "BatchCompletionJob",
+    "BatchCompletionStatus",
+    "CancelBatchCompletionResponse",
+    "GetBatchCompletionResponse",
+    "GetDockerImageBatchJobResponse",
+    "UpdateBatchCompletionResponse",
     # files
     "DeleteFileResponse",
     "GetFileContentResponse",
@@ -189,6 +208,14 @@ _HOMES = {
     name: f"{__name__}.{module}"
     for module, names in {
         "_base": ("BaseModel",),
+        "batch_completions": (
+            "BatchCompletionJob",
+            "BatchCompletionStatus",
+            "CancelBatchCompletionResponse",
+            "GetBatchCompletionResponse",
+            "GetDockerImageBatchJobResponse",
+            "UpdateBatchCompletionResponse",
+        ),
         "chat": (
             "ChatCompletion",
             "ChatCompletionChoice",
@@ -248,6 +275,7 @@ _HOMES = {
             "ValidationIssue",
         ),
         "models": (
+            "CreateLLMEndpointResponse",
             "DeleteLLMEndpointResponse",
             "GetLLMEndpointResponse",
             "LLMInferenceFramework",
@@ -257,6 +285,7 @@ _HOMES = {
             "ModelDownloadResponse",
             "ModelEndpointStatus",
             "Quantization",
+            "UpdateLLMEndpointResponse",
         ),
         "responses": (
             "Response",

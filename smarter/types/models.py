@@ -16,6 +16,8 @@ __all__ = [
     "DeleteLLMEndpointResponse",
     "ModelDownloadRequest",
     "ModelDownloadResponse",
+    "CreateLLMEndpointResponse",
+    "UpdateLLMEndpointResponse",
 ]
 
 
@@ -147,6 +149,30 @@ class ModelDownloadResponse(BaseModel):
 
     urls: dict[str, str]
     """Dictionary of (file_name, url) pairs to download the model from."""
+
+
+@attrs.frozen(kw_only=True)
+class CreateLLMEndpointResponse(BaseModel):
+    """The answer to ``models.create()``: the endpoint is being built.
+
+    Follow it with ``models.wait_until_ready(name)``.
+
+    .. versionadded:: 0.3.0
+    """
+
+    endpoint_creation_task_id: str
+    """The id of the task building the endpoint."""
+
+
+@attrs.frozen(kw_only=True)
+class UpdateLLMEndpointResponse(BaseModel):
+    """The answer to ``models.update()``: the endpoint is being rebuilt.
+
+    .. versionadded:: 0.3.0
+    """
+
+    endpoint_creation_task_id: str
+    """The id of the task rebuilding the endpoint."""
 
 
 publish(globals())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 from helpers import collect, run
 
+import smarter
 from smarter import _converter
 from smarter.testing import Fault, ReferenceServer
 from smarter.types import (
@@ -237,3 +239,40 @@ class TestOpenData:
             "RUNNING",
             {"id", "fine_tuned_model", "status"},
         )
+
+
+class TestWait:
+    async def test_until_success(self, client: AnyClient, server: ReferenceServer) -> None:
+        """wait() polls a job through PENDING and RUNNING and returns it at SUCCESS."""
+        seen: list[str] = []
+        job = await run(client.fine_tuning.jobs.create(model=MODEL, training_file=TRAINING))
+
+        done = await run(
+            client.fine_tuning.jobs.wait(
+                job.id, poll_interval=0.01, on_progress=lambda j: seen.append(str(j.status))
+            )
+        )
+
+        assert str(done.status) == "SUCCESS"
+        assert seen[0] in ("PENDING", "RUNNING")
+        assert seen[-1] == "SUCCESS"
+
+    async def test_cancelled_is_final(self, client: AnyClient) -> None:
+        """A cancelled job ends the wait: it is returned, not raised."""
+        job = await run(client.fine_tuning.jobs.create(model=MODEL, training_file=TRAINING))
+        await run(client.fine_tuning.jobs.cancel(job.id))
+
+        done = await run(client.fine_tuning.jobs.wait(job.id, poll_interval=0.01))
+
+        assert str(done.status) == "CANCELLED"
+
+    async def test_times_out(self, kind: str, make_client: Any) -> None:
+        """A job longer than the timeout: WaitTimeoutError saying which job and where it was."""
+        with ReferenceServer.in_thread(job_step=5) as slow:
+            client = make_client(kind, **slow.client_kwargs())
+            job = await run(client.fine_tuning.jobs.create(model=MODEL, training_file=TRAINING))
+
+            with pytest.raises(smarter.WaitTimeoutError) as caught:
+                await run(client.fine_tuning.jobs.wait(job.id, poll_interval=0.01, timeout=0.05))
+
+        assert str(caught.value).startswith(f"fine-tune job {job.id} is still PENDING")

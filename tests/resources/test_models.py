@@ -10,12 +10,14 @@ from smarter import _converter
 from smarter.testing import Fault, ReferenceServer
 from smarter.testing._state import make_endpoint
 from smarter.types import (
+    CreateLLMEndpointResponse,
     DeleteLLMEndpointResponse,
     GetLLMEndpointResponse,
     LLMInferenceFramework,
     LLMSource,
     ModelDownloadResponse,
     ModelEndpointStatus,
+    UpdateLLMEndpointResponse,
 )
 
 from .conftest import AnyClient, body_of, client_request_id, last_request
@@ -209,3 +211,87 @@ class TestDownload:
         """Downloading a model that does not exist raises NotFoundError."""
         with pytest.raises(smarter.NotFoundError, match="nope"):
             await run(client.models.download("nope"))
+
+
+class TestCreateUpdateWait:
+    async def test_create_then_ready(self, client: AnyClient, server: ReferenceServer) -> None:
+        """create() sends the required fields; the endpoint deploys and wait returns it READY."""
+        seen: list[str] = []
+        created = await run(client.models.create(name="mine", model="llama-2-7b", gpus=1))
+
+        ready = await run(
+            client.models.wait_until_ready(
+                "mine", poll_interval=0.01, on_progress=lambda e: seen.append(str(e.status))
+            )
+        )
+
+        sent = body_of(last_request(server, "POST", "v1/llm/model-endpoints"))
+        assert isinstance(created, CreateLLMEndpointResponse)
+        assert created.endpoint_creation_task_id
+        assert {key: sent[key] for key in ("name", "model_name", "endpoint_type", "labels")} == {
+            "name": "mine",
+            "model_name": "llama-2-7b",
+            "endpoint_type": "streaming",
+            "labels": {},
+        }
+        assert (sent["metadata"], sent["min_workers"], sent["max_workers"]) == ({}, 0, 1)
+        assert ready.status == ModelEndpointStatus.READY
+        assert seen[0] in ("UPDATE_PENDING", "UPDATE_IN_PROGRESS")
+        assert seen[-1] == "READY"
+
+    async def test_duplicate_name(self, client: AnyClient) -> None:
+        """A name taken is the server's 400 (not a 409), raised as BadRequestError."""
+        with pytest.raises(smarter.BadRequestError, match="already exists"):
+            await run(client.models.create(name=NAME, model="llama-2-7b"))
+
+    async def test_sync_endpoint_refused(self, client: AnyClient) -> None:
+        """A vLLM endpoint must be streaming: the server refuses endpoint_type='sync'."""
+        with pytest.raises(smarter.BadRequestError, match="streaming"):
+            await run(client.models.create(name="x", model="m", endpoint_type="sync"))
+
+    async def test_bad_argument_not_sent(self, client: AnyClient, server: ReferenceServer) -> None:
+        """A wrong type is refused before anything is sent."""
+        with pytest.raises(TypeError, match="gpus"):
+            await run(client.models.create(name="x", model="m", gpus="one"))  # type: ignore[arg-type]
+
+        assert server.requests_to("POST", "v1/llm/model-endpoints") == []
+
+    async def test_update_sends_only_what_is_given(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """update() sends the given fields only; the endpoint redeploys, then is READY again."""
+        updated = await run(client.models.update(NAME, max_workers=3, labels={"a": "b"}))
+
+        sent = body_of(last_request(server, "PUT", f"v1/llm/model-endpoints/{NAME}"))
+        assert isinstance(updated, UpdateLLMEndpointResponse)
+        assert sent == {"max_workers": 3, "labels": {"a": "b"}}
+        assert str((await run(client.models.get(NAME))).status) != "READY"
+        ready = await run(client.models.wait_until_ready(NAME, poll_interval=0.01))
+        assert ready.status == ModelEndpointStatus.READY
+
+    async def test_update_unknown(self, client: AnyClient) -> None:
+        """Updating an endpoint that does not exist raises NotFoundError."""
+        with pytest.raises(smarter.NotFoundError):
+            await run(client.models.update("nope", max_workers=2))
+
+    async def test_failed_deployment(self, client: AnyClient, server: ReferenceServer) -> None:
+        """An UPDATE_FAILED endpoint ends the wait with WaitError and the server's reason."""
+        failed = make_endpoint({"name": "broken", "status": "UPDATE_FAILED"})
+        failed.body["spec"]["status_reason"] = "image pull failed"
+        with server.state.lock:
+            server.state.endpoints["broken"] = failed
+
+        with pytest.raises(smarter.WaitError, match="'broken' failed to deploy: image pull"):
+            await run(client.models.wait_until_ready("broken", poll_interval=0.01))
+
+    async def test_wait_times_out(self, client: AnyClient, server: ReferenceServer) -> None:
+        """An endpoint still deploying at the timeout: WaitTimeoutError with its last state."""
+        with server.state.lock:
+            server.state.endpoints["slow"] = make_endpoint(
+                {"name": "slow", "status": "UPDATE_IN_PROGRESS"}
+            )
+
+        with pytest.raises(smarter.WaitTimeoutError, match="still UPDATE_IN_PROGRESS") as caught:
+            await run(client.models.wait_until_ready("slow", poll_interval=0.01, timeout=0.05))
+
+        assert isinstance(caught.value.last, GetLLMEndpointResponse)
