@@ -32,7 +32,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from smarter._version import __version__
-from smarter.testing import _routes_cli, _routes_files, _routes_llm, _routes_openai
+from smarter.testing import (
+    _routes_cli,
+    _routes_files,
+    _routes_llm,
+    _routes_openai,
+    _routes_responses,
+)
 from smarter.testing._faults import Fault
 from smarter.testing._http import (
     CONTEXT,
@@ -427,6 +433,7 @@ def create_app(context: Context) -> web.Application:
     app.add_routes(_routes_files.routes(ENGINE_PATH + "v1/"))
     app.add_routes(_routes_openai.engine_routes(ENGINE_PATH + "v2/"))
     app.add_routes(_routes_openai.routes(OPENAI_PATH))
+    app.add_routes(_routes_responses.routes(OPENAI_PATH))
     app.add_routes(_routes_cli.routes(PLATFORM_PATH, generation=context.profile.platform))
     app.on_response_prepare.append(_on_prepare)
     return app
