@@ -31,6 +31,7 @@ from smarter._exceptions import (
 )
 from smarter._lifetime import ClientState
 from smarter._pagination import AsyncPage, AsyncPaginator
+from smarter._raw import RawResponse
 from smarter._request import Request, RequestOptions
 from smarter._response import HTTPResponse
 from smarter._streaming import AsyncStream, StreamState
@@ -67,6 +68,7 @@ __all__ = [
     "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "Request",
     "RequestOptions",
     "Smarter",

@@ -156,6 +156,7 @@ class TestImports:
 
 _VALUES = {"smarter._config", "smarter._exceptions", "smarter._request", "smarter._response"}
 _RESOURCE = {
+    "smarter._accumulate",
     "smarter._converter",
     "smarter._fastpath",
     "smarter._stream_kind",
@@ -175,6 +176,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._lifetime",
         "smarter._pagination",
         "smarter._pipeline",
+        "smarter._raw",
         "smarter._streaming",
         "smarter._sync",
         "smarter._version",
@@ -202,8 +204,20 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter._portal": {"smarter._exceptions"},
     "smarter._transport": _VALUES | {"smarter._files", "smarter._lifetime"},
     "smarter._stream_kind": {"smarter._exceptions", "smarter._fastpath", "smarter._response"},
+    # Folding a stream (final(), text()): beside the stream, which it reads.
+    "smarter._accumulate": {
+        "smarter._exceptions",
+        "smarter._response",
+        "smarter._stream_kind",
+        "smarter._streaming",
+    },
+    # JSON schemas of the caller's types (parse()): plain values, attrs and typing only.
+    "smarter._schema": set(),
+    # with_raw_response: the pipeline records into it; resources and twins call through it.
+    "smarter._raw": {"smarter._pagination", "smarter._response", "smarter._streaming"},
     "smarter._streaming": _VALUES
     | {
+        "smarter._accumulate",
         "smarter._fastpath",
         "smarter._lifetime",
         "smarter._sse",
@@ -226,6 +240,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._files",
         "smarter._logging",
         "smarter._pagination",
+        "smarter._raw",
         "smarter._retry",
         "smarter._settings",
         "smarter._status",
@@ -235,6 +250,8 @@ MODULE_MAP: dict[str, set[str]] = {
     },
     "smarter._client": _VALUES
     | {
+        # client.request() checks its cast_to before sending
+        "smarter._converter",
         "smarter._lifetime",
         "smarter._logging",
         "smarter._pipeline",
@@ -249,7 +266,15 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.resources.responses",
         "smarter.types.whoami",
     },
-    "smarter._blocking": _VALUES | {"smarter._pagination", "smarter._portal", "smarter._streaming"},
+    "smarter._blocking": _VALUES
+    | {
+        "smarter._accumulate",
+        "smarter._pagination",
+        "smarter._portal",
+        "smarter._raw",
+        "smarter._stream_kind",
+        "smarter._streaming",
+    },
     "smarter._twins": {
         "smarter._blocking",
         "smarter._portal",
@@ -262,6 +287,9 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.resources.models",
         "smarter.resources.responses",
         "smarter.types.chat",
+        "smarter.types.chat_params",
+        "smarter.types.response_events",
+        "smarter.types.responses",
     },
     "smarter._sync": _VALUES
     | {
@@ -277,27 +305,47 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter.resources": set(),
     "smarter.resources._base": {
         "smarter._client",
+        "smarter._raw",
         "smarter._files",
         "smarter._pagination",
         "smarter._request",
         "smarter._stream_kind",
         "smarter._streaming",
     },
-    "smarter.resources.chat": _RESOURCE | {"smarter.resources.responses", "smarter.types.chat"},
-    "smarter.resources.chatbots": _RESOURCE | {"smarter.types.chatbots"},
+    "smarter.resources._chat_body": {"smarter.resources._base"},
+    "smarter.resources._chat_stream": _RESOURCE | {"smarter.types.chat"},
+    "smarter.resources._parse": _RESOURCE | {"smarter._schema", "smarter.types.chat"},
+    "smarter.resources.chat": _RESOURCE
+    | {
+        "smarter.resources._chat_body",
+        "smarter.resources._chat_stream",
+        "smarter.resources._parse",
+        "smarter.resources.responses",
+        "smarter.types.chat",
+        "smarter.types.chat_params",
+    },
+    "smarter.resources.chatbots": _RESOURCE | {"smarter._raw", "smarter.types.chatbots"},
     "smarter.resources.completions": _RESOURCE | {"smarter.types.completions"},
     "smarter.resources.files": _RESOURCE | {"smarter.types.files"},
     "smarter.resources.fine_tuning": _RESOURCE | {"smarter.types.fine_tuning"},
     "smarter.resources.models": _RESOURCE | {"smarter.types.models"},
-    "smarter.resources.responses": _RESOURCE | {"smarter.types.chat", "smarter.types.responses"},
+    "smarter.resources.responses": _RESOURCE
+    | {
+        "smarter.types",
+        "smarter.types.chat_params",
+        "smarter.types.response_events",
+        "smarter.types.responses",
+    },
     "smarter.types": {
         "smarter.types._base",
         "smarter.types.chat",
+        "smarter.types.chat_params",
         "smarter.types.chatbots",
         "smarter.types.completions",
         "smarter.types.files",
         "smarter.types.fine_tuning",
         "smarter.types.models",
+        "smarter.types.response_events",
         "smarter.types.responses",
         "smarter.types.whoami",
     },
@@ -305,6 +353,8 @@ MODULE_MAP: dict[str, set[str]] = {
     # cattrs is a tenth of `import smarter`) for to_dict() and unpickling.
     "smarter.types._base": {"smarter._converter", "smarter._wire"},
     "smarter.types.chat": {"smarter.types._base"},
+    "smarter.types.chat_params": {"smarter.types._base"},
+    "smarter.types.response_events": {"smarter.types._base", "smarter.types.responses"},
     "smarter.types.chatbots": {"smarter._exceptions", "smarter.types._base"},
     "smarter.types.completions": {"smarter.types._base"},
     "smarter.types.files": {"smarter.types._base"},
