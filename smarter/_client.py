@@ -14,10 +14,11 @@ import ssl as _ssl
 import weakref
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING
 
 import yarl
 
+from smarter._any_route import AnyRoute
 from smarter._config import (
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_MAX_RETRIES,
@@ -32,7 +33,7 @@ from smarter._exceptions import SmarterError
 from smarter._lifetime import ClientState
 from smarter._logging import setup_from_env
 from smarter._pipeline import Pipeline
-from smarter._request import RequestOptions, Service, Unpack, check_route
+from smarter._request import RequestOptions, Unpack
 from smarter._settings import Settings
 from smarter._transport import CLOSED_MESSAGE, SessionFactory, Transport
 
@@ -50,8 +51,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncClient"]
 
-T = TypeVar("T")
-
 
 def _check_limit(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -59,7 +58,7 @@ def _check_limit(value: object) -> int:
     return value
 
 
-class AsyncClient:
+class AsyncClient(AnyRoute):
     """The asynchronous client: one connection pool, many concurrent calls.
 
     Args:
@@ -370,71 +369,3 @@ class AsyncClient:
         pipeline = self._pipeline
         request = pipeline.build("POST", "cli/whoami/", options, service="platform")
         return await pipeline.call(request, WhoAmI, envelope=True)
-
-    @overload
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        service: Service = "platform",
-        json: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> dict[str, Any]: ...
-    @overload
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        service: Service = "platform",
-        json: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        cast_to: type[T],
-        **options: Unpack[RequestOptions],
-    ) -> T: ...
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        service: Service = "platform",
-        json: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        cast_to: Any = dict,
-        **options: Unpack[RequestOptions],
-    ) -> Any:
-        """Call any route of a service, with the client's URL, key, retries and errors.
-
-        ``POST`` and ``PATCH`` count as calls that create something: retried only where the
-        server provably did not act, unless ``retry_creates=True``.
-
-        Args:
-            method: ``"GET"``, ``"POST"``, ``"PUT"``, ``"PATCH"`` or ``"DELETE"``.
-            path: The route, relative to the service's base URL (``"cli/version/"``).
-            service: ``"platform"``, ``"llm_engine"`` or ``"openai"``.
-            json: The JSON body.
-            query: Query parameters (None values left out).
-            cast_to: What to build from the JSON answer: ``dict`` (the default), ``list``,
-                ``object`` (any JSON value), a class of :mod:`smarter.types`, or an attrs
-                class or TypedDict of yours.
-            **options: ``timeout``, ``extra_headers``, ``extra_query``, ``extra_body``,
-                ``retry_creates``.
-
-        Raises:
-            ValueError: an unknown method or service, or a path that is not relative.
-            APIResponseValidationError: the answer does not fit *cast_to*.
-
-        .. versionadded:: 0.3.0
-        """
-        verb, path = check_route(method, path, service)
-        from smarter._converter import check_structurable
-
-        check_structurable(cast_to)
-        pipeline = self._pipeline
-        creates = "what it changes" if verb in ("POST", "PATCH") else None
-        request = pipeline.build(
-            verb, path, options, service=service, json=json, query=query, creates=creates
-        )
-        return await pipeline.call(request, cast_to)

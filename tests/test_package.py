@@ -248,10 +248,11 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._transport",
         "smarter._version",
     },
+    # client.request(): built and attempted by the pipeline; cast_to checked before sending.
+    "smarter._any_route": {"smarter._converter", "smarter._pipeline", "smarter._request"},
     "smarter._client": _VALUES
     | {
-        # client.request() checks its cast_to before sending
-        "smarter._converter",
+        "smarter._any_route",
         "smarter._lifetime",
         "smarter._logging",
         "smarter._pipeline",

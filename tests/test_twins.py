@@ -323,9 +323,10 @@ class TestTypeCheckerStubs:
         import importlib
 
         async_cls = next(a for a, s in PAIRS if s.__name__ == sync_name)
-        client = sync_name == "Client"  # (AsyncClient.__module__ is the public "smarter")
-        module = importlib.import_module("smarter._client" if client else async_cls.__module__)
-        async_defs = _defs(ast.parse(inspect.getsource(module)), async_cls.__name__, method)
+        client = sync_name == "Client"  # (AsyncClient.request is AnyRoute's, in _any_route)
+        module = importlib.import_module("smarter._any_route" if client else async_cls.__module__)
+        owner = "AnyRoute" if client else async_cls.__name__
+        async_defs = _defs(ast.parse(inspect.getsource(module)), owner, method)
         sync_module = _sync if client else _twins
         stub_defs = _defs(ast.parse(inspect.getsource(sync_module)), sync_name, method)
         if len(async_defs) > 1:  # overloads and their implementation: compare the overloads
