@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from smarter._exceptions import SmarterError
+from smarter._exceptions import APIResponseValidationError, SmarterError
 from smarter._stream_kind import Accumulator
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ __all__ = [
     "ChatAccumulator",
     "CompletionAccumulator",
     "accumulator_of",
+    "add_checked",
     "fold",
     "fold_text",
     "wire_of",
@@ -64,12 +65,40 @@ def accumulator_of(stream: AsyncStream[Any]) -> Accumulator[Any, Any]:
 
 
 async def fold(stream: AsyncStream[Accumulates[R]]) -> R:
-    """Read the rest of *stream* into its accumulator and return the whole result."""
+    """Read the rest of *stream* into its accumulator and return the whole result.
+
+    Raises:
+        APIResponseValidationError: a chunk, or the whole, does not fit (the stream is
+            closed).
+    """
     accumulator = accumulator_of(stream)
-    async for chunk in stream:
-        accumulator.add(chunk)
+    stream._kind.fold_wire()  # the chunks are dropped once folded: none is built
+    try:
+        async for chunk in stream:
+            add_checked(accumulator, chunk, stream)
+    except APIResponseValidationError:
+        await stream.close()
+        raise
     result: R = accumulator.result(stream.response)
     return result
+
+
+def add_checked(accumulator: Accumulator[Any, Any], chunk: Any, stream: AsyncStream[Any]) -> None:
+    """Fold *chunk* in; a wire dict of the wrong shape is the server's fault, said so.
+
+    ``final()`` folds wire dicts that no typed chunk checked (``fold_wire``): a chunk whose
+    ``choices`` is no list, or that is no object at all, must not surface as an
+    ``AttributeError`` from inside the accumulator.
+    """
+    try:
+        accumulator.add(chunk)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        raise APIResponseValidationError(
+            f"A chunk of the stream does not fit: {type(exc).__name__}: {exc}",
+            body=chunk,
+            response=stream.response,
+            request=stream._request,
+        ) from None
 
 
 async def fold_text(stream: AsyncStream[Any]) -> AsyncIterator[str]:
@@ -83,7 +112,9 @@ async def fold_text(stream: AsyncStream[Any]) -> AsyncIterator[str]:
 
 
 def wire_of(chunk: Any) -> dict[str, Any]:
-    """The wire dict of a chunk; read, never changed (it is the chunk's own)."""
+    """The wire dict of a chunk (or the chunk, already one); read, never changed."""
+    if chunk.__class__ is dict:
+        return chunk
     wire: dict[str, Any] | None = getattr(chunk, "_wire", None)
     return wire if wire is not None else chunk.to_dict()
 

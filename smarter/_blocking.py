@@ -15,7 +15,8 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
-from smarter._accumulate import accumulator_of
+from smarter._accumulate import accumulator_of, add_checked
+from smarter._exceptions import APIResponseValidationError
 from smarter._pagination import AsyncPage, AsyncPaginator
 from smarter._raw import RawResponse, call_raw
 from smarter._streaming import AsyncStream
@@ -239,8 +240,13 @@ class Stream(Generic[T_co]):
         .. versionadded:: 0.3.0
         """
         accumulator = accumulator_of(self._stream)
-        for chunk in self:
-            accumulator.add(chunk)
+        self._stream._kind.fold_wire()  # the chunks are dropped once folded: none is built
+        try:
+            for chunk in self:
+                add_checked(accumulator, chunk, self._stream)
+        except APIResponseValidationError:
+            self.close()
+            raise
         result: R = accumulator.result(self._stream.response)
         return result
 

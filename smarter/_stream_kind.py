@@ -19,7 +19,15 @@ from smarter._fastpath import loads_json
 if TYPE_CHECKING:
     from smarter._response import HTTPResponse
 
-__all__ = ["Accumulates", "Accumulator", "InStreamError", "Opener", "StreamBody", "StreamKind"]
+__all__ = [
+    "Accumulates",
+    "Accumulator",
+    "InStreamError",
+    "Opener",
+    "StreamBody",
+    "StreamKind",
+    "as_wire",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -83,6 +91,11 @@ class Accumulator(abc.ABC, Generic[T, R]):
         """
 
 
+def as_wire(data: Any, response: HTTPResponse | None) -> Any:
+    """The builder of a kind that folds: the event's wire dict as it is (see ``fold_wire``)."""
+    return data
+
+
 class StreamKind(abc.ABC, Generic[T]):
     """What the events of one kind of stream mean: chunks, keep-alives, the end, errors."""
 
@@ -90,6 +103,14 @@ class StreamKind(abc.ABC, Generic[T]):
     #: Engine's streams, which may have no final event (PROTOCOL.md, "How a stream ends");
     #: yes for a responses stream, whose every ending is an event (``response.completed``).
     final_event_required: ClassVar[bool] = False
+
+    def fold_wire(self) -> None:
+        """From now on decode events into their wire dicts: no typed chunk is built.
+
+        ``final()`` calls it before it reads the rest: it folds the wire dicts and would drop
+        the chunks at once (benchmarks/stream.py, ``smarter-chat-tools-final``). A kind that
+        cannot keeps building typed chunks, which fold the same.
+        """
 
     def accumulator(self) -> Accumulator[T, Any]:
         """A fresh :class:`Accumulator` of this kind's chunks.

@@ -302,6 +302,27 @@ class TestFinal:
         with pytest.raises(smarter.InternalServerError, match="pod gone"):
             await run(stream.final())
 
+    @pytest.mark.parametrize(
+        "chunk",
+        [{"id": "c", "object": "chat.completion.chunk", "choices": "oops"}, ["not", "an object"]],
+    )
+    async def test_a_chunk_of_the_wrong_shape_is_a_validation_error(
+        self, client: AnyClient, server: ReferenceServer, chunk: object
+    ) -> None:
+        """final() builds no typed chunks, yet a misshapen one is the server's fault, said so."""
+        body = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
+        server.inject(
+            "POST",
+            "chat/completions",
+            Fault(status=200, body=body, content_type="text/event-stream"),
+        )
+
+        stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        with pytest.raises(smarter.APIResponseValidationError, match="does not fit"):
+            await run(stream.final())
+
+        assert stream.state in (smarter.StreamState.CLOSED, smarter.StreamState.FAILED)
+
 
 class TestFinalEvent:
     async def test_responses_stream_ended_early_is_incomplete(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from smarter._accumulate import ChatAccumulator
 from smarter._converter import structure, structurer
 from smarter._fastpath import loads_json
-from smarter._stream_kind import Accumulator, InStreamError, StreamKind
+from smarter._stream_kind import Accumulator, InStreamError, StreamKind, as_wire
 from smarter.types.chat import ChatCompletion, ChatCompletionChunk
 
 if TYPE_CHECKING:
@@ -52,6 +52,10 @@ class ChatChunks(StreamKind[ChatCompletionChunk]):
         if data.__class__ is dict and data.get("error"):
             raise in_stream_error(data["error"], data)
         return self._build(data, response), False
+
+    def fold_wire(self) -> None:
+        """Decode into wire dicts from now on (``final()``)."""
+        self._build = as_wire
 
     def accumulator(self) -> Accumulator[ChatCompletionChunk, ChatCompletion]:
         """Folds the chunks into a :class:`~smarter.types.ChatCompletion`."""

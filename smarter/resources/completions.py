@@ -9,7 +9,7 @@ from smarter._accumulate import CompletionAccumulator
 from smarter._converter import structure, structurer
 from smarter._exceptions import APIResponseValidationError
 from smarter._fastpath import loads_json
-from smarter._stream_kind import Accumulator, InStreamError, StreamKind
+from smarter._stream_kind import Accumulator, InStreamError, StreamKind, as_wire
 from smarter._streaming import AsyncStream
 from smarter.resources._base import (
     BOOL,
@@ -84,6 +84,10 @@ class CompletionChunks(StreamKind[CompletionStreamResponse]):
             return None, False
         # Read from the wire dict: the chunk was just built from it (and checked).
         return self._build(data, response), output.get("finished") is True
+
+    def fold_wire(self) -> None:
+        """Decode into wire dicts from now on (``final()``)."""
+        self._build = as_wire
 
     def accumulator(self) -> Accumulator[CompletionStreamResponse, CompletionSyncResponse]:
         """Folds the chunks into a :class:`~smarter.types.CompletionSyncResponse`."""

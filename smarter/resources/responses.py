@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from smarter._accumulate import wire_of
 from smarter._converter import structure, structurer
 from smarter._exceptions import APIResponseValidationError
-from smarter._stream_kind import Accumulator, InStreamError, StreamKind
+from smarter._stream_kind import Accumulator, InStreamError, StreamKind, as_wire
 from smarter._streaming import AsyncStream
 from smarter.resources._base import INT, NUMBER, OBJECT, STR, AsyncAPIResource, BodySpec
 from smarter.types import response_events as events
@@ -100,6 +100,11 @@ class ResponseEvents(StreamKind[events.ResponseStreamEvent]):
             raise _error(failed.get("error") if isinstance(failed, dict) else None, data)
         build = self._builders.get(kind) if isinstance(kind, str) else None
         return (build or self._other)(data, response), kind in _TERMINAL
+
+    def fold_wire(self) -> None:
+        """Decode into wire dicts from now on (``final()``)."""
+        self._builders = dict.fromkeys(self._builders, as_wire)
+        self._other = as_wire
 
     def accumulator(self) -> Accumulator[events.ResponseStreamEvent, Response]:
         """Folds the events into the :class:`~smarter.types.Response`."""
