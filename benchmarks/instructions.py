@@ -59,6 +59,13 @@ COUNTED = [
             "aiohttp-chat", "--events", (2000, 12000), _STREAM),
     Counted("stream", "benchmarks.stream", "aiohttp-chat", "raw aiohttp chat stream",
             None, "--events", (2000, 12000), _STREAM),
+    Counted("stream", "benchmarks.stream", "smarter-chat-tools", "tool-call chunks, per event",
+            "aiohttp-chat-tools", "--events", (2000, 12000), _STREAM),
+    Counted("stream", "benchmarks.stream", "smarter-chat-tools-final",
+            "tool-call chunks with final(), per event", "aiohttp-chat-tools", "--events",
+            (2000, 12000), _STREAM),
+    Counted("stream", "benchmarks.stream", "aiohttp-chat-tools", "raw aiohttp tool-call stream",
+            None, "--events", (2000, 12000), _STREAM),
 ]  # fmt: skip
 
 

@@ -214,6 +214,26 @@ def workloads() -> list[Workload]:
                     FLOOR,
                     "raw aiohttp, SSE split + json.loads (chat)",
                 ),
+                Contender(
+                    "smarter-chat-tools",
+                    "smarter-chat-tools",
+                    OURS,
+                    "smarter chat stream of tool-call fragments",
+                    floor="aiohttp-chat-tools",
+                ),
+                Contender(
+                    "smarter-chat-tools-final",
+                    "smarter-chat-tools-final",
+                    OURS,
+                    "smarter chat stream of tool-call fragments, await final()",
+                    floor="aiohttp-chat-tools",
+                ),
+                Contender(
+                    "aiohttp-chat-tools",
+                    "aiohttp-chat-tools",
+                    FLOOR,
+                    "raw aiohttp, SSE split + json.loads (chat tool calls)",
+                ),
                 Contender("openai-httpx", "openai-httpx", PEER, "openai chat stream (httpx)"),
                 Contender(
                     "openai-aiohttp",
@@ -469,6 +489,17 @@ def targets(results: list[Workload]) -> str:
     ratio("async_json", "smarter", "openai-httpx", 0.4, "async small JSON vs openai (httpx)")
     ratio("stream", "smarter", "aiohttp", 1.15, "stream per event vs raw aiohttp")
     ratio("stream", "smarter-chat", "openai-httpx", 0.5, "chat stream per event vs openai (httpx)")
+    # Issue 15: tool-call fragments, read chunk by chunk and folded by final().
+    ratio(
+        "stream", "smarter-chat-tools", "aiohttp-chat-tools", 1.5, "tool-call chunks vs raw aiohttp"
+    )
+    ratio(
+        "stream",
+        "smarter-chat-tools-final",
+        "aiohttp-chat-tools",
+        1.5,
+        "tool-call chunks with final() vs raw aiohttp",
+    )
     ratio("blocking", "smarter", "httpx", 0.8, "blocking call vs raw httpx.Client")
     ratio("imports", "smarter", "aiohttp", 1.0, "import smarter vs import aiohttp")
     upload = _find(results, "upload")

@@ -13,7 +13,9 @@ Routes (under ``/api/v1/``):
   the ``n`` query parameter, else the body's ``max_new_tokens``; the last one is finished.
 - ``POST chat/completions``: a ``chat.completion`` of about the same size, or with
   ``"stream": true`` N OpenAI-shaped chunks then ``data: [DONE]`` (N from ``n`` or
-  ``max_tokens``).
+  ``max_tokens``); with ``"tools"`` as well, N chunks of one tool call (a role chunk, a
+  header fragment with id and name, argument fragments, a finish chunk), as OpenAI streams
+  them (the shape of ``tests/upstream/openai/chat-chunks-tool-calls.sse``).
 - ``POST files``: a multipart upload read and dropped chunk by chunk; answers ``{"id": ...}``
   with the byte count in ``bytes``.
 - ``GET files/<id>``: a small file record (~120 bytes), for GET calls without a body.
@@ -145,6 +147,41 @@ def chat_stream(n: int) -> bytes:
     return "".join(events).encode()
 
 
+@functools.lru_cache(maxsize=8)
+def chat_tool_stream(n: int) -> bytes:
+    """N chunks of one streamed tool call, then [DONE]; the fragments join into JSON."""
+    head = {
+        "id": "chatcmpl-0123456789abcdef01234567",
+        "object": "chat.completion.chunk",
+        "created": 1795300373,
+        "model": "example-model",
+        "system_fingerprint": "fp_0123456789",
+    }
+    fragments = ['{"words": ['] + [f'"{_WORDS[i % len(_WORDS)]}", ' for i in range(max(n - 5, 0))]
+    fragments.append('"end"]}')
+    events = []
+    for i in range(n):
+        if i == 0:
+            delta: dict[str, object] = {"role": "assistant", "content": None}
+        elif i == 1:
+            call = {"index": 0, "id": "call_0123456789abcdef", "type": "function"}
+            delta = {"tool_calls": [{**call, "function": {"name": "lookup", "arguments": ""}}]}
+        elif i == n - 1:
+            delta = {}
+        else:
+            arguments = fragments[i - 2] if i - 2 < len(fragments) else ""
+            delta = {"tool_calls": [{"index": 0, "function": {"arguments": arguments}}]}
+        choice = {
+            "index": 0,
+            "delta": delta,
+            "logprobs": None,
+            "finish_reason": "tool_calls" if i == n - 1 and n > 1 else None,
+        }
+        events.append(_event(i, json.dumps({**head, "choices": [choice]}, separators=(",", ":"))))
+    events.append(_event(n, "[DONE]"))
+    return "".join(events).encode()
+
+
 async def _stream(request: web.Request, body: bytes) -> web.StreamResponse:
     response = web.StreamResponse(headers=_SSE_HEADERS)
     await response.prepare(request)
@@ -186,7 +223,8 @@ async def completions_stream(request: web.Request) -> web.StreamResponse:
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = await _json(request)
     if body.get("stream"):
-        return await _stream(request, chat_stream(_count(request, body, "max_tokens")))
+        n = _count(request, body, "max_tokens")
+        return await _stream(request, chat_tool_stream(n) if body.get("tools") else chat_stream(n))
     return web.Response(body=CHAT_COMPLETION, headers=_JSON_HEADERS)
 
 
@@ -254,6 +292,7 @@ def main() -> None:
     for n in (20, 100):
         completion_stream(n)
         chat_stream(n)
+        chat_tool_stream(n)
     try:
         import uvloop
     except ImportError:

@@ -6,9 +6,12 @@ One stream of ``--events`` chunks (default 50,000), after a warm-up stream of
 - ``smarter``: ``AsyncClient.completions.stream()``, typed ``CompletionStreamResponse`` chunks;
 - ``smarter-sync``: the same through ``Client`` (chunks handed over in batches);
 - ``smarter-chat``: ``AsyncClient.chat.completions.create(stream=True)`` (openai's route);
+- ``smarter-chat-tools``: the same with ``tools``: chunks of a tool call's argument fragments;
+- ``smarter-chat-tools-final``: the same, read with ``await stream.final()`` (fragments merged);
 - ``aiohttp``: the floor on the completion stream: ``iter_any()``, a minimal split on the
   blank line, the ``data:`` line found, ``json.loads()`` per event;
 - ``aiohttp-chat``: the same floor on the chat stream;
+- ``aiohttp-chat-tools``: the same floor on the tool-call stream;
 - ``openai-httpx`` / ``openai-aiohttp``: ``AsyncOpenAI.chat.completions.create(stream=True)``;
 - ``llmengine``: the LLM Engine client's ``Completion.create(stream=True)`` (requests).
 """
@@ -60,11 +63,35 @@ def _drive(stream: Callable[[int], Iterator[Any]], args: argparse.Namespace) -> 
     return clock.result(ops=args.events)
 
 
-async def _smarter(args: argparse.Namespace, chat: bool) -> dict[str, Any]:
+TOOLS = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
+
+
+async def _smarter(args: argparse.Namespace, chat: bool, tools: str = "") -> dict[str, Any]:
     import smarter
 
     async with smarter.AsyncClient(**smarter_options(args.base_url)) as client:
-        if chat:
+        if tools:
+
+            async def stream(n: int) -> AsyncIterator[Any]:
+                chunks = client.chat.completions.create(
+                    model=MODEL,
+                    messages=MESSAGES,  # type: ignore[arg-type]
+                    tools=TOOLS,  # type: ignore[arg-type]
+                    max_tokens=n,
+                    stream=True,
+                )
+                async with chunks:
+                    if tools == "final":
+                        completion = await chunks.final()
+                        calls = completion.choices[0].message.tool_calls or ()
+                        assert json.loads(calls[0].function.arguments)["words"]  # type: ignore[union-attr]
+                        for _ in range(n):  # one op per event folded
+                            yield completion
+                    else:
+                        async for chunk in chunks:
+                            yield chunk
+
+        elif chat:
 
             async def stream(n: int) -> AsyncIterator[Any]:
                 async with client.chat.completions.create(
@@ -103,7 +130,7 @@ def _smarter_sync(args: argparse.Namespace) -> dict[str, Any]:
 async def _aiohttp(args: argparse.Namespace, route: str) -> dict[str, Any]:
     import aiohttp
 
-    if route == "chat":
+    if route in ("chat", "chat-tools"):
         url = args.base_url + "chat/completions"
     else:
         url = args.base_url + "llm/completions-stream?model_endpoint_name=" + MODEL
@@ -111,8 +138,10 @@ async def _aiohttp(args: argparse.Namespace, route: str) -> dict[str, Any]:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
 
         async def stream(n: int) -> AsyncIterator[Any]:
-            if route == "chat":
+            if route in ("chat", "chat-tools"):
                 body = {"model": MODEL, "messages": MESSAGES, "max_tokens": n, "stream": True}
+                if route == "chat-tools":
+                    body["tools"] = TOOLS
             else:
                 body = {"prompt": PROMPT, "max_new_tokens": n, "temperature": 0.2}
             data = json.dumps(body).encode()
@@ -171,6 +200,9 @@ main = dispatch(
         "smarter-chat": lambda a: asyncio.run(_smarter(a, chat=True)),
         "aiohttp": lambda a: asyncio.run(_aiohttp(a, "completions")),
         "aiohttp-chat": lambda a: asyncio.run(_aiohttp(a, "chat")),
+        "smarter-chat-tools": lambda a: asyncio.run(_smarter(a, chat=True, tools="chunks")),
+        "smarter-chat-tools-final": lambda a: asyncio.run(_smarter(a, chat=True, tools="final")),
+        "aiohttp-chat-tools": lambda a: asyncio.run(_aiohttp(a, "chat-tools")),
         "openai-httpx": lambda a: asyncio.run(_openai(a, "httpx")),
         "openai-aiohttp": lambda a: asyncio.run(_openai(a, "aiohttp")),
         "llmengine": _llmengine,

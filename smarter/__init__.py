@@ -36,6 +36,7 @@ from smarter._exceptions import (
 )
 from smarter._lifetime import ClientState
 from smarter._pagination import AsyncPage, AsyncPaginator
+from smarter._raw import RawResponse
 from smarter._request import Request, RequestOptions
 from smarter._response import HTTPResponse
 from smarter._runner import AsyncRun, Outcome, RunStats
@@ -79,6 +80,7 @@ __all__ = [
     "Outcome",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "Request",
     "RequestOptions",
     "Run",

@@ -16,7 +16,10 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
+from smarter._accumulate import accumulator_of, add_checked
+from smarter._exceptions import APIResponseValidationError
 from smarter._pagination import AsyncPage, AsyncPaginator
+from smarter._raw import RawResponse, call_raw
 from smarter._request import check_options
 from smarter._runner import AsyncRun
 from smarter._streaming import AsyncStream
@@ -25,15 +28,26 @@ if TYPE_CHECKING:
     from smarter._engine import Outcome, RunStats
     from smarter._portal import Portal
     from smarter._response import HTTPResponse
+    from smarter._stream_kind import Accumulates
     from smarter._streaming import StreamState
 
-__all__ = ["Run", "Stream", "SyncPage", "SyncResource", "blocking", "register_twin", "twin"]
+__all__ = [
+    "RawResponses",
+    "Run",
+    "Stream",
+    "SyncPage",
+    "SyncResource",
+    "blocking",
+    "register_twin",
+    "twin",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
 A = TypeVar("A")
 S = TypeVar("S")
+T_co = TypeVar("T_co", covariant=True)
 
 _TWINS: dict[type[Any], Callable[[Any, Portal], Any]] = {}
 
@@ -71,6 +85,51 @@ class SyncResource(Generic[A]):
     def __init__(self, resource: A, portal: Portal) -> None:
         self._async = resource
         self._portal = portal
+
+    @property
+    def with_raw_response(self) -> RawResponses[A]:
+        """This resource's methods, each returning a :class:`~smarter.RawResponse`.
+
+        The status, headers and request id of the response, and ``parse()``, the usual result.
+
+        .. versionadded:: 0.3.0
+        """
+        return RawResponses(self)
+
+
+class RawResponses(Generic[A]):
+    """``resource.with_raw_response`` of a blocking twin, derived from the async one's.
+
+    .. versionadded:: 0.3.0
+    """
+
+    __slots__ = ("_twin",)
+
+    def __init__(self, twin: SyncResource[A]) -> None:
+        self._twin = twin
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        twin = self._twin
+        value = getattr(twin, name)
+        if isinstance(value, SyncResource):
+            return value.with_raw_response
+        target = getattr(twin._async, name)
+        if not callable(target):
+            raise AttributeError(f"{type(twin).__name__}.{name} is not a method")  # noqa: TRY004
+        portal = twin._portal
+
+        def call(*args: Any, **kwargs: Any) -> RawResponse[Any]:
+            raw: RawResponse[Any] = portal.call(call_raw, target, args, kwargs)
+            return RawResponse(raw.http_response, sync_form(raw.parse(), portal))
+
+        call.__name__ = name
+        call.__doc__ = target.__doc__
+        return call
+
+    def __repr__(self) -> str:
+        return f"<with_raw_response of {self._twin!r}>"
 
 
 @overload
@@ -160,16 +219,16 @@ class twin(Generic[S]):  # noqa: N801 (used like cached_property, and named like
         return value
 
 
-class Stream(Generic[T]):
+class Stream(Generic[T_co]):
     """A blocking iterator of typed stream chunks; also a context manager.
 
     .. versionadded:: 0.2.0
     """
 
-    def __init__(self, stream: AsyncStream[T], portal: Portal) -> None:
+    def __init__(self, stream: AsyncStream[T_co], portal: Portal) -> None:
         self._stream = stream
         self._portal = portal
-        self._buffer: deque[T] = deque()
+        self._buffer: deque[T_co] = deque()
 
     @property
     def state(self) -> StreamState:
@@ -189,10 +248,38 @@ class Stream(Generic[T]):
         """Status and headers of the response, once it has started."""
         return self._stream.response
 
-    def __iter__(self) -> Iterator[T]:
+    def __iter__(self) -> Iterator[T_co]:
         return self
 
-    def __next__(self) -> T:
+    def final(self: Stream[Accumulates[R]]) -> R:
+        """Read the rest and return the whole result; see :meth:`AsyncStream.final`.
+
+        .. versionadded:: 0.3.0
+        """
+        accumulator = accumulator_of(self._stream)
+        self._stream._kind.fold_wire()  # the chunks are dropped once folded: none is built
+        try:
+            for chunk in self:
+                add_checked(accumulator, chunk, self._stream)
+        except APIResponseValidationError:
+            self.close()
+            raise
+        result: R = accumulator.result(self._stream.response)
+        return result
+
+    def text(self) -> Iterator[str]:
+        """Iterate the text of the answer only, as it arrives; :meth:`final` may follow.
+
+        .. versionadded:: 0.3.0
+        """
+        accumulator = accumulator_of(self._stream)
+        for chunk in self:
+            accumulator.add(chunk)
+            piece = accumulator.text(chunk)
+            if piece:
+                yield piece
+
+    def __next__(self) -> T_co:
         if not self._buffer:
             # One hop to the loop fetches every chunk that is ready, not just one
             # (benchmarks/stream.py, smarter-sync).
@@ -201,7 +288,7 @@ class Stream(Generic[T]):
                 raise StopIteration
         return self._buffer.popleft()
 
-    def __enter__(self) -> Stream[T]:
+    def __enter__(self) -> Stream[T_co]:
         self._portal.call(self._stream.__aenter__)
         return self
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import yarl
 
+from smarter._any_route import AnyRoute
 from smarter._config import (
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_MAX_RETRIES,
@@ -60,7 +61,7 @@ def _check_limit(value: object) -> int:
     return value
 
 
-class AsyncClient:
+class AsyncClient(AnyRoute):
     """The asynchronous client: one connection pool, many concurrent calls.
 
     Args:

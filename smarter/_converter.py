@@ -6,7 +6,9 @@ The models in :mod:`smarter.types` are plain data; the wire policy lives here, i
 - **Strict scalars.** A ``str`` field takes a string, an ``int`` field an integer that is not
   a bool, a ``float`` field an integer or a float (stored as float), a ``bool`` field a bool.
   cattrs' defaults (``str(x)``, ``int(x)``) would coerce silently; these hooks refuse.
-  ``Any`` and ``dict[str, Any]`` fields take the JSON value as it is.
+  ``Any`` and ``dict[str, Any]`` fields take the JSON value as it is, and so do the bare
+  ``dict`` and ``list`` (an object, an array) and ``object`` (any JSON value) that
+  ``client.request(cast_to=...)`` takes.
 - **Open enums.** A field typed ``SomeEnum | str`` holds the member of a known value and the
   plain string of an unknown one, never an error.
 - **Unknown fields** are ignored by the structure functions and kept all the same: every
@@ -55,7 +57,7 @@ from smarter.types._base import BaseModel, WireEnum, copy_json
 if TYPE_CHECKING:
     from smarter._response import HTTPResponse
 
-__all__ = ["configure", "structure", "structurer", "unstructure"]
+__all__ = ["check_structurable", "configure", "structure", "structurer", "unstructure"]
 
 T = TypeVar("T")
 Hook = Callable[[Any, Any], Any]
@@ -64,6 +66,7 @@ _UNIONS = (Union, types.UnionType)
 _DICTS = (dict, Mapping)
 _set_wire: Callable[[BaseModel, object], None] = vars(BaseModel)["_wire"].__set__
 _set_request_id: Callable[[Any, str | None], None] = vars(BaseModel)["_request_id"].__set__
+_set_headers: Callable[[Any, Any], None] = vars(BaseModel)["_response_headers"].__set__
 
 
 # -- containers and unions -----------------------------------------------------------------
@@ -78,6 +81,10 @@ def _json_hook(kind: type[Any], name: str) -> Hook:
         raise mismatch(name, value)
 
     return structure_json
+
+
+def _is(bare: type[Any]) -> Callable[[Any], bool]:
+    return lambda tp: tp is bare
 
 
 def _origin_in(origins: tuple[Any, ...]) -> Callable[[Any], bool]:
@@ -179,6 +186,7 @@ def _plan(field: attrs.Attribute[Any], keys: tuple[str, ...], conv: cattrs.Conve
     hook = conv.get_structure_hook(field.type)
     inner = _optional_model(field.type)
     check = INLINE_CHECKS.get(hook)
+    item, listed_or_none = _model_list(field.type)
     return FieldPlan(
         field.name,
         keys,
@@ -189,9 +197,22 @@ def _plan(field: attrs.Attribute[Any], keys: tuple[str, ...], conv: cattrs.Conve
         # `Model | None`: the model's own function, without the union's wrapper call.
         hook=conv.get_structure_hook(inner) if inner is not None else hook,
         type=inner if inner is not None else field.type,
-        optional=inner is not None,
-        nullable=default is None and (inner is not None or check in NULLABLE_CHECKS),
+        optional=inner is not None or listed_or_none,
+        nullable=default is None
+        and (inner is not None or listed_or_none or check in NULLABLE_CHECKS),
+        items=None if item is None else conv.get_structure_hook(item),
+        item_type=item,
     )
+
+
+def _model_list(tp: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model of a ``list[Model]`` or ``list[Model] | None``, and whether None is allowed."""
+    optional = get_origin(tp) in _UNIONS and types.NoneType in get_args(tp)
+    if optional:
+        rest = [arg for arg in get_args(tp) if arg is not types.NoneType]
+        tp = rest[0] if len(rest) == 1 else None
+    item = get_args(tp)[0] if get_origin(tp) is list else None
+    return (item, optional) if _is_model(item) else (None, False)
 
 
 def _model_factory(cls: type[Any], conv: cattrs.Converter) -> Hook:
@@ -210,7 +231,9 @@ def _detailed_model(
 ) -> Hook:
     """Cattrs' own structure function, which records the path of every failure."""
     renames: dict[str, Any] = {name: override(rename=names[0]) for name, names in keys.items()}
-    make = make_dict_structure_fn(cls, conv, **renames)
+    params = getattr(cls, "__parameters__", ())
+    target = cls[tuple(Any for _ in params)] if params else cls
+    make = make_dict_structure_fn(target, conv, **renames)
     aliased = [names for names in keys.values() if len(names) > 1]
 
     def structure_model(value: Any, _: Any) -> Any:
@@ -250,6 +273,8 @@ def configure(conv: cattrs.Converter) -> cattrs.Converter:
     ):
         conv.register_structure_hook(scalar, hook)
     conv.register_unstructure_hook(WireEnum, lambda member: member.value)
+    for bare, name in ((dict, "object"), (list, "list"), (object, "JSON")):
+        conv.register_structure_hook_func(_is(bare), _json_hook(bare, name))
     conv.register_structure_hook_factory(_origin_in(_UNIONS), _union_factory)
     conv.register_structure_hook_factory(_origin_in((list,)), _list_factory)
     conv.register_structure_hook_factory(_origin_in(_DICTS), _dict_factory)
@@ -302,6 +327,9 @@ def structure(
 ) -> T:
     """Build a *cls* from a decoded response body.
 
+    A result class of :mod:`smarter.types` keeps ``_request_id`` and ``_response_headers``;
+    ``dict``, ``list``, ``object`` or a caller's attrs class or TypedDict is returned as built.
+
     Args:
         data: The decoded JSON body.
         cls: The result type.
@@ -316,16 +344,22 @@ def structure(
         obj: T = _hook_of(cls)(data, cls)
     except Exception as exc:
         raise _invalid(data, cls, exc, response, request_id) from _foreign(exc)
-    if request_id is None and response is not None:
-        request_id = response.request_id
-    if request_id is not None:
-        # A plain dict or list (cast_to=dict) has nowhere to keep it. Not suppress(): a with
-        # block costs a call on every answer (benchmarks/async_json.py).
-        try:  # noqa: SIM105
+    if isinstance(obj, BaseModel):
+        if response is not None:
+            _set_headers(obj, response.headers)
+            if request_id is None:
+                request_id = response.request_id
+        if request_id is not None:
             _set_request_id(obj, request_id)
-        except TypeError:
-            pass
     return obj
+
+
+def check_structurable(tp: Any) -> None:
+    """Refuse, with a ``TypeError`` naming it, a type the converter has no way to build."""
+    try:
+        _hook_of(tp)
+    except cattrs.StructureHandlerNotFoundError as exc:
+        raise TypeError(f"{_name(tp)} cannot be built from JSON: {exc}") from None
 
 
 def unstructure(obj: Any) -> Any:
@@ -382,7 +416,8 @@ def _where(exc: BaseException, value: Any, path: str) -> str:
         with_notes, others = exc.group_exceptions()
         if with_notes:
             inner, note = with_notes[0]
-            keys = wire_keys(exc.cl).get(note.name, (note.name,))
+            known = wire_keys(exc.cl) if attrs.has(exc.cl) else {}  # a TypedDict: its own keys
+            keys = known.get(note.name, (note.name,))
             key = next((k for k in keys if isinstance(value, dict) and k in value), keys[0])
             child = value.get(key) if isinstance(value, dict) else None
             return _where(inner, child, _child(path, key))

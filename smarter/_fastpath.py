@@ -136,6 +136,9 @@ class FieldPlan:
         type: The type passed to *hook*.
         optional: Whether ``None`` skips *hook* (a ``Model | None`` field).
         nullable: The default is None and the field takes null: absent and null are alike.
+        items: For a list of models, the model's hook: each item is built by it directly
+            (*hook* only sees a value that is no list, to report it).
+        item_type: The type passed to *items*.
     """
 
     __slots__ = (
@@ -143,6 +146,8 @@ class FieldPlan:
         "default",
         "factory",
         "hook",
+        "item_type",
+        "items",
         "keys",
         "name",
         "nullable",
@@ -164,6 +169,8 @@ class FieldPlan:
         type: Any = None,
         optional: bool = False,
         nullable: bool = False,
+        items: Callable[[Any, Any], Any] | None = None,
+        item_type: Any = None,
     ) -> None:
         self.name = name
         self.keys = tuple(keys)
@@ -175,6 +182,8 @@ class FieldPlan:
         self.type = type
         self.optional = optional
         self.nullable = nullable
+        self.items = items
+        self.item_type = item_type
 
 
 _MISSING: Final = object()
@@ -234,9 +243,26 @@ def generate_structure_fn(
     for index, plan in enumerate(plans):
         namespace[f"_set{index}"] = getattr(cls, plan.name).__set__
         first, *others = plan.keys
+        check = plan.check
+        if plan.items is not None:
+            # A list of models: each item built by the model's function, without the list
+            # and union hooks' calls; one item (a chunk's one choice, one tool-call
+            # fragment) without a comprehension's (benchmarks/stream.py, tool calls).
+            namespace[f"_item{index}"] = plan.items
+            namespace[f"_itype{index}"] = plan.item_type
+            item = f"_item{index}({{}}, _itype{index})"
+            check = (
+                f"v = ([{item.format('v[0]')}] if len(v) == 1 else "
+                f"[{item.format('x')} for x in v]) if v.__class__ is list else "
+                f"_hook{index}(v, _type{index})"
+            )
+            if plan.optional:
+                check = f"if v is not None: {check}"
+            namespace[f"_hook{index}"] = plan.hook
+            namespace[f"_type{index}"] = plan.type
         if plan.nullable and not others:
             # Absent or null: None either way, so no test of absence.
-            convert = plan.check or f"if v is not None: v = _hook{index}(v, _type{index})"
+            convert = check or f"if v is not None: v = _hook{index}(v, _type{index})"
             namespace[f"_hook{index}"] = plan.hook
             namespace[f"_type{index}"] = plan.type
             lines += [f"    v = d.get({first!r})", f"    {convert}", f"    _set{index}(o, v)"]
@@ -252,8 +278,8 @@ def generate_structure_fn(
         else:
             namespace[f"_default{index}"] = plan.default
             absent = f"_default{index}"
-        if plan.check is not None:
-            convert = plan.check
+        if check is not None:
+            convert = check
         else:
             namespace[f"_hook{index}"] = plan.hook
             namespace[f"_type{index}"] = plan.type

@@ -28,6 +28,7 @@ from smarter._fastpath import JSONTooDeepError, loads_json
 from smarter._lifetime import ClientState
 from smarter._logging import log_attempt, log_headers
 from smarter._pagination import AsyncPage, AsyncPaginator, Items
+from smarter._raw import capturing
 from smarter._request import (
     JSON_TYPE,
     SSE_TYPE,
@@ -314,6 +315,9 @@ class Pipeline:
                 response = await self._retried(request, make_status_error(response))
             else:
                 log_attempt(request, response.status_code, 1, response.request_id)
+        raw = capturing.get()  # a `with_raw_response` call keeps the response (smarter._raw)
+        if raw is not None:
+            raw.append(response)
         return decode(response, cast_to, envelope=envelope)
 
     def stream(self, request: Request, kind: StreamKind[T]) -> AsyncStream[T]:

@@ -41,6 +41,7 @@ __all__ = [
     "Service",
     "Unpack",
     "check_options",
+    "check_route",
     "encode_json",
     "new_ids",
     "path_segment",
@@ -96,6 +97,26 @@ def check_options(options: Mapping[str, object]) -> None:
                 f"got an unexpected keyword argument {name!r} (the options of every call are "
                 f"{', '.join(sorted(OPTION_NAMES))})"
             )
+
+
+_METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_SERVICES: Final = ("platform", "llm_engine", "openai")
+
+
+def check_route(method: object, path: object, service: object) -> tuple[str, str]:
+    """The method and path of ``client.request()``, checked; a ``ValueError`` names what is off.
+
+    The path is relative to the service's base URL (a leading ``/`` is dropped): a full URL
+    would send the service's key to another host.
+    """
+    verb = method.upper() if isinstance(method, str) else method
+    if verb not in _METHODS:
+        raise ValueError(f"method must be one of {', '.join(_METHODS)}, not {method!r}")
+    if service not in _SERVICES:
+        raise ValueError(f"service must be one of {', '.join(_SERVICES)}, not {service!r}")
+    if not isinstance(path, str) or "://" in path or path.startswith("//") or not path.strip("/"):
+        raise ValueError(f"path must be a route relative to the base URL, not {path!r}")
+    return str(verb), path.lstrip("/")
 
 
 # -- the parts of a request ----------------------------------------------------------------

@@ -3,7 +3,8 @@
 A resource that streams gives its stream a :class:`StreamKind`: it turns one event's data
 into a typed chunk, says which event is the last, and raises :class:`InStreamError` for an
 error event. The stream reads a :class:`StreamBody` that an :data:`Opener` (the pipeline)
-hands it, and never sees the transport.
+hands it, and never sees the transport. For ``final()`` and ``text()`` a kind also makes an
+:class:`Accumulator`, which folds the chunks into the stream's whole result.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import abc
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from smarter._exceptions import APIConnectionError, APIError, APIResponseValidationError
 from smarter._fastpath import JSONTooDeepError, loads_json
@@ -19,9 +20,21 @@ from smarter._fastpath import JSONTooDeepError, loads_json
 if TYPE_CHECKING:
     from smarter._response import HTTPResponse
 
-__all__ = ["InStreamError", "Opener", "StreamBody", "StreamKind", "drain", "max_json_depth"]
+__all__ = [
+    "Accumulates",
+    "Accumulator",
+    "InStreamError",
+    "Opener",
+    "StreamBody",
+    "StreamKind",
+    "as_wire",
+    "drain",
+    "max_json_depth",
+]
 
 T = TypeVar("T")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 
 class StreamBody(Protocol):
@@ -84,8 +97,64 @@ def max_json_depth(response: HTTPResponse) -> int:
     return request.limits.max_json_depth if request is not None else 128
 
 
+class Accumulates(Protocol[R_co]):
+    """A chunk type whose stream folds into an ``R_co``: what ``final()`` returns.
+
+    A chunk class declares it with a ``_final_result`` method that only type checkers read
+    (under ``TYPE_CHECKING``); nothing calls it.
+    """
+
+    def _final_result(self) -> R_co: ...
+
+
+class Accumulator(abc.ABC, Generic[T, R]):
+    """Folds the chunks of one stream, in order, into its whole result."""
+
+    @abc.abstractmethod
+    def add(self, chunk: T) -> None:
+        """Fold in the next chunk."""
+
+    @abc.abstractmethod
+    def text(self, chunk: T) -> str | None:
+        """The text this chunk adds to the answer, if any."""
+
+    @abc.abstractmethod
+    def result(self, response: HTTPResponse | None) -> R:
+        """The whole result of the chunks folded in (its request id from *response*).
+
+        Raises:
+            APIResponseValidationError: the chunks do not make a whole result.
+        """
+
+
+def as_wire(data: Any, response: HTTPResponse | None) -> Any:
+    """The builder of a kind that folds: the event's wire dict as it is (see ``fold_wire``)."""
+    return data
+
+
 class StreamKind(abc.ABC, Generic[T]):
     """What the events of one kind of stream mean: chunks, keep-alives, the end, errors."""
+
+    #: Whether a body that ends cleanly before the final event is cut short. No for LLM
+    #: Engine's streams, which may have no final event (PROTOCOL.md, "How a stream ends");
+    #: yes for a responses stream, whose every ending is an event (``response.completed``).
+    final_event_required: ClassVar[bool] = False
+
+    def fold_wire(self) -> None:
+        """From now on decode events into their wire dicts: no typed chunk is built.
+
+        ``final()`` calls it before it reads the rest: it folds the wire dicts and would drop
+        the chunks at once (benchmarks/stream.py, ``smarter-chat-tools-final``). A kind that
+        cannot keeps building typed chunks, which fold the same.
+        """
+
+    def accumulator(self) -> Accumulator[T, Any]:
+        """A fresh :class:`Accumulator` of this kind's chunks.
+
+        Raises:
+            TypeError: chunks of this kind have no whole result.
+        """
+        raise TypeError(f"a stream of {type(self).__name__} has no final result")
 
     @abc.abstractmethod
     def decode(self, data: str, event: str, response: HTTPResponse) -> tuple[T | None, bool]:

@@ -19,9 +19,10 @@ import asyncio
 import contextlib
 import enum
 from collections import deque
-from collections.abc import Coroutine, Generator
+from collections.abc import AsyncIterator, Coroutine, Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from smarter._accumulate import fold, fold_text
 from smarter._exceptions import (
     APIConnectionError,
     APIError,
@@ -39,10 +40,14 @@ from smarter._stream_kind import InStreamError, Opener, StreamBody, StreamKind, 
 if TYPE_CHECKING:
     from smarter._request import Request
     from smarter._response import HTTPResponse
+    from smarter._stream_kind import Accumulates, Accumulator
 
 __all__ = ["AsyncStream", "StreamState"]
 
-T = TypeVar("T")
+# Covariant: a stream only hands out its chunks (and so `final()` can read what they fold
+# into from the chunk type, see _stream_kind.Accumulates).
+T = TypeVar("T", covariant=True)  # noqa: PLC0105 (the house's name for a stream's chunk)
+R = TypeVar("R")
 
 _NOTHING: Any = object()
 _ONE_READER = (
@@ -105,6 +110,7 @@ class AsyncStream(Generic[T]):
         # delivered already (numeric ids only), and whether an id made resuming unsafe.
         self._skip_through: int | None = None
         self._ids_broken = False
+        self._accumulator: Accumulator[Any, Any] | None = None
 
     # -- public surface -------------------------------------------------------------------
 
@@ -128,6 +134,22 @@ class AsyncStream(Generic[T]):
 
     def __aiter__(self) -> AsyncStream[T]:
         return self
+
+    async def final(self: AsyncStream[Accumulates[R]]) -> R:
+        """Read the rest and return the whole result (see :mod:`smarter._accumulate`).
+
+        A ``ChatCompletion`` (tool calls merged), ``CompletionSyncResponse`` or ``Response``.
+
+        .. versionadded:: 0.3.0
+        """
+        return await fold(self)
+
+    def text(self) -> AsyncIterator[str]:
+        """Iterate the text of the answer only, as it arrives; :meth:`final` may follow.
+
+        .. versionadded:: 0.3.0
+        """
+        return fold_text(self)
 
     async def __anext__(self) -> T:
         # Speed (benchmarks/stream.py): the common case, a chunk decoded from an event
@@ -384,7 +406,11 @@ class AsyncStream(Generic[T]):
                 # The body ended cleanly after its last event: the server finished, even
                 # without a final event (LLM Engine's TensorRT-LLM streams never set
                 # `finished`, its v2 chat streams send no [DONE]: PROTOCOL.md, "How a stream
-                # ends"). What is queued is delivered, then the stream ends.
+                # ends"). What is queued is delivered, then the stream ends. Unless the
+                # kind's every ending is an event: then the body was cut short.
+                if self._kind.final_event_required:
+                    await self._recover(IncompleteStreamError(request=self._request))
+                    continue
                 self._state = StreamState.FINISHED
                 return
             self._queue(data)

@@ -36,6 +36,7 @@ from smarter._portal import Portal
 from smarter._transport import CLOSED_MESSAGE, SessionFactory
 
 if TYPE_CHECKING:
+    from smarter._request import RequestOptions, Service, Unpack
     from smarter._twins import (
         BatchCompletions,
         Chat,
@@ -260,3 +261,32 @@ class Client:
     whoami = blocking(AsyncClient.whoami)
     version = blocking(AsyncClient.version)
     status = blocking(AsyncClient.status)
+
+    if TYPE_CHECKING:
+        # The overloads of the async method, in blocking form, for type checkers only.
+        @overload
+        def request(
+            self,
+            method: str,
+            path: str,
+            *,
+            service: Service = "platform",
+            json: Mapping[str, object] | None = None,
+            query: Mapping[str, object] | None = None,
+            **options: Unpack[RequestOptions],
+        ) -> dict[str, Any]: ...
+        @overload
+        def request(
+            self,
+            method: str,
+            path: str,
+            *,
+            service: Service = "platform",
+            json: Mapping[str, object] | None = None,
+            query: Mapping[str, object] | None = None,
+            cast_to: type[T],
+            **options: Unpack[RequestOptions],
+        ) -> T: ...
+        def request(self, *arguments: Any, **keywords: Any) -> Any: ...
+    else:
+        request = blocking(AsyncClient.request)

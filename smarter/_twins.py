@@ -8,8 +8,8 @@ is imported when a blocking client first reaches a resource.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, overload
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from smarter._blocking import SyncResource, blocking, register_twin, twin
 from smarter.resources.batch_completions import AsyncBatchCompletions
@@ -26,12 +26,18 @@ if TYPE_CHECKING:
     from smarter._blocking import Stream
     from smarter._portal import Portal
     from smarter._request import RequestOptions, Unpack
-    from smarter.types.chat import (
-        ChatCompletion,
-        ChatCompletionChunk,
+    from smarter.types.chat import ChatCompletion, ChatCompletionChunk, ParsedChatCompletion
+    from smarter.types.chat_params import (
         ChatCompletionMessageParam,
+        ChatCompletionStreamOptionsParam,
+        ChatCompletionToolChoiceOptionParam,
+        ChatCompletionToolParam,
         ResponseFormat,
     )
+    from smarter.types.response_events import ResponseStreamEvent
+    from smarter.types.responses import Response, ResponseInputItemParam, ResponseTextConfig
+
+T = TypeVar("T")
 
 __all__ = [
     "BatchCompletions",
@@ -62,19 +68,29 @@ class ChatCompletions(SyncResource[AsyncChatCompletions]):
     """``client.chat.completions``."""
 
     if TYPE_CHECKING:
-        # The overloads of the async method, in blocking form, for type checkers only.
+        # The overloads of the async methods, in blocking form, for type checkers only.
         @overload
         def create(
             self,
             *,
             model: str,
             messages: Iterable[ChatCompletionMessageParam],
-            response_format: ResponseFormat | None = None,
+            response_format: ResponseFormat | Mapping[str, Any] | None = None,
+            tools: Iterable[ChatCompletionToolParam] | None = None,
+            tool_choice: ChatCompletionToolChoiceOptionParam | None = None,
+            parallel_tool_calls: bool | None = None,
             temperature: float | None = None,
+            top_p: float | None = None,
             max_tokens: int | None = None,
             max_completion_tokens: int | None = None,
             stop: str | Sequence[str] | None = None,
+            n: int | None = None,
+            seed: int | None = None,
+            user: str | None = None,
+            logprobs: bool | None = None,
+            top_logprobs: int | None = None,
             stream: Literal[False] = False,
+            stream_options: ChatCompletionStreamOptionsParam | None = None,
             **options: Unpack[RequestOptions],
         ) -> ChatCompletion: ...
         @overload
@@ -83,17 +99,74 @@ class ChatCompletions(SyncResource[AsyncChatCompletions]):
             *,
             model: str,
             messages: Iterable[ChatCompletionMessageParam],
-            response_format: ResponseFormat | None = None,
+            response_format: ResponseFormat | Mapping[str, Any] | None = None,
+            tools: Iterable[ChatCompletionToolParam] | None = None,
+            tool_choice: ChatCompletionToolChoiceOptionParam | None = None,
+            parallel_tool_calls: bool | None = None,
             temperature: float | None = None,
+            top_p: float | None = None,
             max_tokens: int | None = None,
             max_completion_tokens: int | None = None,
             stop: str | Sequence[str] | None = None,
+            n: int | None = None,
+            seed: int | None = None,
+            user: str | None = None,
+            logprobs: bool | None = None,
+            top_logprobs: int | None = None,
             stream: Literal[True],
+            stream_options: ChatCompletionStreamOptionsParam | None = None,
             **options: Unpack[RequestOptions],
         ) -> Stream[ChatCompletionChunk]: ...
         def create(self, **arguments: Any) -> Any: ...
+
+        @overload
+        def parse(
+            self,
+            *,
+            model: str,
+            messages: Iterable[ChatCompletionMessageParam],
+            response_format: type[T],
+            tools: Iterable[ChatCompletionToolParam] | None = None,
+            tool_choice: ChatCompletionToolChoiceOptionParam | None = None,
+            parallel_tool_calls: bool | None = None,
+            temperature: float | None = None,
+            top_p: float | None = None,
+            max_tokens: int | None = None,
+            max_completion_tokens: int | None = None,
+            stop: str | Sequence[str] | None = None,
+            n: int | None = None,
+            seed: int | None = None,
+            user: str | None = None,
+            logprobs: bool | None = None,
+            top_logprobs: int | None = None,
+            **options: Unpack[RequestOptions],
+        ) -> ParsedChatCompletion[T]: ...
+        @overload
+        def parse(
+            self,
+            *,
+            model: str,
+            messages: Iterable[ChatCompletionMessageParam],
+            response_format: Mapping[str, Any],
+            tools: Iterable[ChatCompletionToolParam] | None = None,
+            tool_choice: ChatCompletionToolChoiceOptionParam | None = None,
+            parallel_tool_calls: bool | None = None,
+            temperature: float | None = None,
+            top_p: float | None = None,
+            max_tokens: int | None = None,
+            max_completion_tokens: int | None = None,
+            stop: str | Sequence[str] | None = None,
+            n: int | None = None,
+            seed: int | None = None,
+            user: str | None = None,
+            logprobs: bool | None = None,
+            top_logprobs: int | None = None,
+            **options: Unpack[RequestOptions],
+        ) -> ParsedChatCompletion[Any]: ...
+        def parse(self, **arguments: Any) -> Any: ...
     else:
         create = blocking(AsyncChatCompletions.create)
+        parse = blocking(AsyncChatCompletions.parse)
 
     create_many = blocking(AsyncChatCompletions.create_many)
 
@@ -101,7 +174,39 @@ class ChatCompletions(SyncResource[AsyncChatCompletions]):
 class Responses(SyncResource[AsyncResponses]):
     """``client.responses`` (also ``client.chat.responses``)."""
 
-    create = blocking(AsyncResponses.create)
+    if TYPE_CHECKING:
+        # The overloads of the async method, in blocking form, for type checkers only.
+        @overload
+        def create(
+            self,
+            *,
+            model: str,
+            input: str | Iterable[ResponseInputItemParam],
+            instructions: str | None = None,
+            text: ResponseTextConfig | None = None,
+            response_format: ResponseFormat | None = None,
+            temperature: float | None = None,
+            max_output_tokens: int | None = None,
+            stream: Literal[False] = False,
+            **options: Unpack[RequestOptions],
+        ) -> Response: ...
+        @overload
+        def create(
+            self,
+            *,
+            model: str,
+            input: str | Iterable[ResponseInputItemParam],
+            instructions: str | None = None,
+            text: ResponseTextConfig | None = None,
+            response_format: ResponseFormat | None = None,
+            temperature: float | None = None,
+            max_output_tokens: int | None = None,
+            stream: Literal[True],
+            **options: Unpack[RequestOptions],
+        ) -> Stream[ResponseStreamEvent]: ...
+        def create(self, **arguments: Any) -> Any: ...
+    else:
+        create = blocking(AsyncResponses.create)
 
 
 class Chat(SyncResource[AsyncChat]):

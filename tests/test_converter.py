@@ -346,10 +346,18 @@ class TestPublicNames:
 
     @pytest.mark.parametrize("path", sorted(TYPES_DIR.glob("*.py")), ids=lambda path: path.name)
     def test_types_import_no_converter(self, path: Path) -> None:
-        """No types module imports cattrs or the converter, nor the package its modules."""
-        forbidden = ("cattrs", "smarter._converter", "smarter.types.")
+        """No types module imports cattrs or the converter, nor the package its modules.
 
-        imported = [name for name in _runtime_imports(path) if name.startswith(forbidden)]
+        But the events of a streamed response, which carry a Response.
+        """
+        forbidden = ("cattrs", "smarter._converter", "smarter.types.")
+        allowed = {"response_events.py": {"smarter.types.responses"}}.get(path.name, set())
+
+        imported = [
+            name
+            for name in _runtime_imports(path)
+            if name.startswith(forbidden) and name not in allowed
+        ]
 
         assert not imported, imported
 

@@ -160,6 +160,7 @@ class TestImports:
 
 _VALUES = {"smarter._config", "smarter._exceptions", "smarter._request", "smarter._response"}
 _RESOURCE = {
+    "smarter._accumulate",
     "smarter._converter",
     "smarter._fastpath",
     "smarter._stream_kind",
@@ -180,6 +181,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._pagination",
         "smarter._pipeline",
         "smarter._runner",
+        "smarter._raw",
         "smarter._streaming",
         "smarter._sync",
         "smarter._version",
@@ -232,8 +234,20 @@ MODULE_MAP: dict[str, set[str]] = {
     | {"smarter._bodies", "smarter._files", "smarter._lifetime", "smarter._redirects"},
     "smarter._stream_kind": {"smarter._exceptions", "smarter._fastpath", "smarter._response"},
     "smarter._resume": _VALUES | {"smarter._sse"},
+    # Folding a stream (final(), text()): beside the stream, which it reads.
+    "smarter._accumulate": {
+        "smarter._exceptions",
+        "smarter._response",
+        "smarter._stream_kind",
+        "smarter._streaming",
+    },
+    # JSON schemas of the caller's types (parse()): plain values, attrs and typing only.
+    "smarter._schema": set(),
+    # with_raw_response: the pipeline records into it; resources and twins call through it.
+    "smarter._raw": {"smarter._pagination", "smarter._response", "smarter._streaming"},
     "smarter._streaming": _VALUES
     | {
+        "smarter._accumulate",
         "smarter._fastpath",
         "smarter._lifetime",
         "smarter._resume",
@@ -257,6 +271,7 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._files",
         "smarter._logging",
         "smarter._pagination",
+        "smarter._raw",
         "smarter._retry",
         "smarter._settings",
         "smarter._status",
@@ -264,8 +279,11 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter._transport",
         "smarter._version",
     },
+    # client.request(): built and attempted by the pipeline; cast_to checked before sending.
+    "smarter._any_route": {"smarter._converter", "smarter._pipeline", "smarter._request"},
     "smarter._client": _VALUES
     | {
+        "smarter._any_route",
         "smarter._lifetime",
         "smarter._logging",
         "smarter._pipeline",
@@ -284,10 +302,13 @@ MODULE_MAP: dict[str, set[str]] = {
     },
     "smarter._blocking": _VALUES
     | {
+        "smarter._accumulate",
         "smarter._engine",
         "smarter._pagination",
         "smarter._portal",
+        "smarter._raw",
         "smarter._runner",
+        "smarter._stream_kind",
         "smarter._streaming",
     },
     "smarter._twins": {
@@ -304,6 +325,9 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.resources.models",
         "smarter.resources.responses",
         "smarter.types.chat",
+        "smarter.types.chat_params",
+        "smarter.types.response_events",
+        "smarter.types.responses",
     },
     "smarter._sync": _VALUES
     | {
@@ -319,17 +343,30 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter.resources": set(),
     "smarter.resources._base": {
         "smarter._client",
+        "smarter._raw",
         "smarter._files",
         "smarter._pagination",
         "smarter._request",
         "smarter._stream_kind",
         "smarter._streaming",
     },
+    "smarter.resources._chat_body": {"smarter.resources._base"},
+    "smarter.resources._chat_stream": _RESOURCE | {"smarter.types.chat"},
+    "smarter.resources._parse": _RESOURCE | {"smarter._schema", "smarter.types.chat"},
     "smarter.resources.batch_completions": _RESOURCE
     | {"smarter._polling", "smarter.types.batch_completions"},
     "smarter.resources.chat": _RESOURCE
-    | {"smarter._runner", "smarter.resources.responses", "smarter.types.chat"},
-    "smarter.resources.chatbots": _RESOURCE | {"smarter._runner", "smarter.types.chatbots"},
+    | {
+        "smarter._runner",
+        "smarter.resources._chat_body",
+        "smarter.resources._chat_stream",
+        "smarter.resources._parse",
+        "smarter.resources.responses",
+        "smarter.types.chat",
+        "smarter.types.chat_params",
+    },
+    "smarter.resources.chatbots": _RESOURCE
+    | {"smarter._raw", "smarter._runner", "smarter.types.chatbots"},
     "smarter.resources.completions": _RESOURCE | {"smarter._runner", "smarter.types.completions"},
     "smarter.resources.files": _RESOURCE | {"smarter.types.files"},
     "smarter.resources.fine_tuning": _RESOURCE | {"smarter._polling", "smarter.types.fine_tuning"},
@@ -341,17 +378,25 @@ MODULE_MAP: dict[str, set[str]] = {
         "smarter.types.manifests",
     },
     "smarter.resources.models": _RESOURCE | {"smarter._polling", "smarter.types.models"},
-    "smarter.resources.responses": _RESOURCE | {"smarter.types.chat", "smarter.types.responses"},
+    "smarter.resources.responses": _RESOURCE
+    | {
+        "smarter.types",
+        "smarter.types.chat_params",
+        "smarter.types.response_events",
+        "smarter.types.responses",
+    },
     "smarter.types": {
         "smarter.types._base",
         "smarter.types.batch_completions",
         "smarter.types.chat",
+        "smarter.types.chat_params",
         "smarter.types.chatbots",
         "smarter.types.completions",
         "smarter.types.files",
         "smarter.types.fine_tuning",
         "smarter.types.manifests",
         "smarter.types.models",
+        "smarter.types.response_events",
         "smarter.types.responses",
         "smarter.types.whoami",
     },
@@ -360,6 +405,8 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter.types._base": {"smarter._converter", "smarter._wire"},
     "smarter.types.batch_completions": {"smarter.types._base"},
     "smarter.types.chat": {"smarter.types._base"},
+    "smarter.types.chat_params": {"smarter.types._base"},
+    "smarter.types.response_events": {"smarter.types._base", "smarter.types.responses"},
     "smarter.types.chatbots": {"smarter._exceptions", "smarter.types._base"},
     "smarter.types.completions": {"smarter.types._base"},
     "smarter.types.files": {"smarter.types._base"},

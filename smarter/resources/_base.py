@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
+from smarter._raw import AsyncRawResponses
 from smarter._request import path_segment
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ __all__ = [
 T = TypeVar("T")
 S = TypeVar("S")
 R = TypeVar("R")
+Resource = TypeVar("Resource", bound="AsyncAPIResource")
 P = ParamSpec("P")
 
 Check = Callable[[str, Any], Any]
@@ -56,6 +58,16 @@ class AsyncAPIResource:
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
         self._pipeline = client._pipeline
+
+    @property
+    def with_raw_response(self: Resource) -> AsyncRawResponses[Resource]:
+        """This resource's methods, each returning a :class:`~smarter.RawResponse`.
+
+        The status, headers and request id of the response, and ``parse()``, the usual result.
+
+        .. versionadded:: 0.3.0
+        """
+        return AsyncRawResponses(self)
 
     def _request(
         self,

@@ -1,126 +1,35 @@
-"""OpenAI-compatible chat: ``chat.completions`` (answers or streams) and ``chat.responses``."""
+"""OpenAI-compatible chat: ``chat.completions`` (answers, streams, parse) and ``chat.responses``."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Coroutine, Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from smarter._converter import structurer
 from smarter._runner import AsyncRun, run_many
-from smarter._stream_kind import InStreamError, StreamKind
 from smarter._streaming import AsyncStream
-from smarter.resources._base import (
-    INT,
-    NUMBER,
-    OBJECT,
-    STR,
-    STRINGS,
-    AsyncAPIResource,
-    BodySpec,
-    check_str,
-)
+from smarter.resources._base import AsyncAPIResource, check_str
+from smarter.resources._chat_body import BODY, check_stream_options
+from smarter.resources._chat_stream import ChatChunks
+from smarter.resources._parse import fill_parsed, structured_format
 from smarter.resources.responses import AsyncResponses
-from smarter.types.chat import (
-    ChatCompletion,
-    ChatCompletionChunk,
-    ChatCompletionMessageParam,
-    ResponseFormat,
-)
+from smarter.types.chat import ChatCompletion, ChatCompletionChunk, ParsedChatCompletion
 
 if TYPE_CHECKING:
     import os
 
     from smarter._request import RequestOptions, Unpack
-    from smarter._response import HTTPResponse
-
-__all__ = ["AsyncChat", "AsyncChatCompletions", "ChatChunks", "MESSAGES", "STOP"]
-
-
-def _status(code: object) -> int | None:
-    if isinstance(code, str) and code.isdigit():
-        code = int(code)
-    if isinstance(code, int) and not isinstance(code, bool) and 400 <= code <= 599:
-        return code
-    return None
-
-
-def MESSAGES(name: str, value: Any) -> list[dict[str, Any]]:  # noqa: N802 (a body check)
-    """A list of messages: mappings with a ``role`` (a str is a common slip, refused here)."""
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise TypeError(
-            f"{name} must be a list of messages such as "
-            f'[{{"role": "user", "content": "Hi"}}], not {type(value).__name__}'
-        )
-    messages = [dict(message) if isinstance(message, Mapping) else message for message in value]
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            raise TypeError(
-                f"{name}[{index}] must be a mapping with a 'role', not {message!r}"[:200]
-            )
-    return messages
-
-
-def STOP(name: str, value: Any) -> str | list[str]:  # noqa: N802 (a body check)
-    """One stop string, or a list of them."""
-    return STR(name, value) if isinstance(value, str) else STRINGS(name, value)
-
-
-#: The body of ``chat/completions``.
-_BODY = BodySpec(
-    model=STR,
-    messages=MESSAGES,
-    response_format=OBJECT,
-    temperature=NUMBER,
-    max_tokens=INT,
-    max_completion_tokens=INT,
-    stop=STOP,
-)
-
-
-class ChatChunks(StreamKind[ChatCompletionChunk]):
-    """OpenAI-style chunks, ended by ``data: [DONE]``; an ``error`` event ends in error."""
-
-    def __init__(self) -> None:
-        self._build = structurer(ChatCompletionChunk)
-
-    def decode(
-        self, text: str, event: str, response: HTTPResponse
-    ) -> tuple[ChatCompletionChunk | None, bool]:
-        """A chunk, or None for ``[DONE]`` (the end); an error event raises."""
-        if text.strip() == "[DONE]":
-            return None, True
-        data = self.json(text, response)
-        error = data.get("error") if isinstance(data, dict) else None
-        if error:
-            raise _in_stream_error(error, data)
-        return self._build(data, response), False
-
-
-def _in_stream_error(error: object, data: object) -> InStreamError:
-    """The error of an error event, in either shape a chat stream sends.
-
-    OpenAI's ``{"message", "type", "code"}``, or the LLM Engine v2's ``{"status_code",
-    "content": {"error", "timestamp"}}``
-    (``scaleapi/llm-engine@a8236961:model-engine/model_engine_server/api/v2/chat_completion.py``).
-    """
-    if not isinstance(error, dict):
-        text = error if isinstance(error, str) else "The stream reported an error."
-        return InStreamError(text, None, data)
-    if "status_code" in error:
-        content = error.get("content")
-        message = content.get("error") if isinstance(content, dict) else content
-        return InStreamError(
-            message if isinstance(message, str) else "The stream reported an error.",
-            _status(error.get("status_code")),
-            data,
-        )
-    message = error.get("message")
-    return InStreamError(
-        message if isinstance(message, str) else "The stream reported an error.",
-        _status(error.get("code")),
-        data,
+    from smarter.types.chat_params import (
+        ChatCompletionMessageParam,
+        ChatCompletionStreamOptionsParam,
+        ChatCompletionToolChoiceOptionParam,
+        ChatCompletionToolParam,
+        ResponseFormat,
     )
+
+__all__ = ["AsyncChat", "AsyncChatCompletions"]
+
+T = TypeVar("T")
 
 
 class AsyncChatCompletions(AsyncAPIResource):
@@ -134,12 +43,22 @@ class AsyncChatCompletions(AsyncAPIResource):
         *,
         model: str,
         messages: Iterable[ChatCompletionMessageParam],
-        response_format: ResponseFormat | None = None,
+        response_format: ResponseFormat | Mapping[str, Any] | None = None,
+        tools: Iterable[ChatCompletionToolParam] | None = None,
+        tool_choice: ChatCompletionToolChoiceOptionParam | None = None,
+        parallel_tool_calls: bool | None = None,
         temperature: float | None = None,
+        top_p: float | None = None,
         max_tokens: int | None = None,
         max_completion_tokens: int | None = None,
         stop: str | Sequence[str] | None = None,
+        n: int | None = None,
+        seed: int | None = None,
+        user: str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
         stream: Literal[False] = False,
+        stream_options: ChatCompletionStreamOptionsParam | None = None,
         **options: Unpack[RequestOptions],
     ) -> Coroutine[Any, Any, ChatCompletion]: ...
     @overload
@@ -148,12 +67,22 @@ class AsyncChatCompletions(AsyncAPIResource):
         *,
         model: str,
         messages: Iterable[ChatCompletionMessageParam],
-        response_format: ResponseFormat | None = None,
+        response_format: ResponseFormat | Mapping[str, Any] | None = None,
+        tools: Iterable[ChatCompletionToolParam] | None = None,
+        tool_choice: ChatCompletionToolChoiceOptionParam | None = None,
+        parallel_tool_calls: bool | None = None,
         temperature: float | None = None,
+        top_p: float | None = None,
         max_tokens: int | None = None,
         max_completion_tokens: int | None = None,
         stop: str | Sequence[str] | None = None,
+        n: int | None = None,
+        seed: int | None = None,
+        user: str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
         stream: Literal[True],
+        stream_options: ChatCompletionStreamOptionsParam | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncStream[ChatCompletionChunk]: ...
     def create(
@@ -161,45 +90,82 @@ class AsyncChatCompletions(AsyncAPIResource):
         *,
         model: str,
         messages: Iterable[ChatCompletionMessageParam],
-        response_format: ResponseFormat | None = None,
+        response_format: ResponseFormat | Mapping[str, Any] | None = None,
+        tools: Iterable[ChatCompletionToolParam] | None = None,
+        tool_choice: ChatCompletionToolChoiceOptionParam | None = None,
+        parallel_tool_calls: bool | None = None,
         temperature: float | None = None,
+        top_p: float | None = None,
         max_tokens: int | None = None,
         max_completion_tokens: int | None = None,
         stop: str | Sequence[str] | None = None,
+        n: int | None = None,
+        seed: int | None = None,
+        user: str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
         stream: bool = False,
+        stream_options: ChatCompletionStreamOptionsParam | None = None,
         **options: Unpack[RequestOptions],
     ) -> Coroutine[Any, Any, ChatCompletion] | AsyncStream[ChatCompletionChunk]:
         """A chat completion of *messages* by *model*: ``await`` it, or iterate the stream.
 
         With ``stream=True`` it returns an :class:`~smarter.AsyncStream` of
-        :class:`~smarter.types.ChatCompletionChunk` at once (``async for`` it, or ``await``
-        it to open it first); else a coroutine of the whole
-        :class:`~smarter.types.ChatCompletion`. The arguments are checked at once, before
-        anything is sent.
+        :class:`~smarter.types.ChatCompletionChunk` at once (``async for`` it, ``await
+        stream.final()`` for the whole :class:`~smarter.types.ChatCompletion`, or
+        ``stream.text()``); else a coroutine of the whole completion. The arguments are
+        checked at once, before anything is sent.
 
         Args:
             model: The model to answer.
-            messages: The conversation: ``{"role", "content"}`` dicts.
-            response_format: ``{"type": "json_object"}`` and the like.
-            temperature: Sampling temperature.
+            messages: The conversation: ``{"role", "content"}`` dicts, assistant turns with
+                ``tool_calls``, ``{"role": "tool", "tool_call_id", "content"}`` answers.
+            response_format: ``{"type": "json_object"}`` and the like (for a class, see
+                :meth:`parse`).
+            tools: Functions the model may call: ``{"type": "function", "function":
+                {"name", "description", "parameters"}}``.
+            tool_choice: ``"none"``, ``"auto"``, ``"required"``, or ``{"type": "function",
+                "function": {"name": ...}}``.
+            parallel_tool_calls: Whether the model may call several tools in one turn.
+            temperature: Sampling temperature, 0 to 2.
+            top_p: Sample from the smallest set of tokens of this total probability.
             max_tokens: Most tokens to generate (deprecated by OpenAI for
                 *max_completion_tokens*).
             max_completion_tokens: Most tokens to generate, reasoning tokens included.
             stop: Stop at this string (or the first of these strings).
+            n: How many answers (choices) to generate, 1 to 128.
+            seed: Ask for the same answer to the same request, as far as the server can.
+            user: An id of your end user, for the server's abuse monitoring.
+            logprobs: Return the log probability of each token of the answer.
+            top_logprobs: Also the likeliest tokens at each position, 0 to 20 (needs
+                *logprobs*).
             stream: Stream the answer as it is generated.
+            stream_options: ``{"include_usage": True}``: a last chunk with the usage.
             **options: ``timeout``, ``extra_headers``, ``extra_query``, ``extra_body``.
+
+        .. versionchanged:: 0.3.0 *tools*, *tool_choice*, *parallel_tool_calls*, *top_p*,
+           *n*, *seed*, *user*, *logprobs*, *top_logprobs* and *stream_options*.
         """
-        body = _BODY.build(
+        body = BODY.build(
             model=check_str(model, "model"),
             messages=messages,
             response_format=response_format,
+            tools=tools,
+            tool_choice=tool_choice,
+            parallel_tool_calls=parallel_tool_calls,
             temperature=temperature,
+            top_p=top_p,
             max_tokens=max_tokens,
             max_completion_tokens=max_completion_tokens,
             stop=stop,
+            n=n,
+            seed=seed,
+            user=user,
+            logprobs=logprobs,
+            top_logprobs=top_logprobs,
         )
+        check_stream_options(body, stream, stream_options)
         if stream:
-            body["stream"] = True
             return self._stream("chat/completions", ChatChunks(), options, json=body)
         return self._call("POST", "chat/completions", ChatCompletion, options, json=body)
 
@@ -233,6 +199,109 @@ class AsyncChatCompletions(AsyncAPIResource):
             checkpoint=checkpoint,
             ordered=ordered,
         )
+
+    @overload
+    def parse(
+        self,
+        *,
+        model: str,
+        messages: Iterable[ChatCompletionMessageParam],
+        response_format: type[T],
+        tools: Iterable[ChatCompletionToolParam] | None = None,
+        tool_choice: ChatCompletionToolChoiceOptionParam | None = None,
+        parallel_tool_calls: bool | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_tokens: int | None = None,
+        max_completion_tokens: int | None = None,
+        stop: str | Sequence[str] | None = None,
+        n: int | None = None,
+        seed: int | None = None,
+        user: str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, ParsedChatCompletion[T]]: ...
+    @overload
+    def parse(
+        self,
+        *,
+        model: str,
+        messages: Iterable[ChatCompletionMessageParam],
+        response_format: Mapping[str, Any],
+        tools: Iterable[ChatCompletionToolParam] | None = None,
+        tool_choice: ChatCompletionToolChoiceOptionParam | None = None,
+        parallel_tool_calls: bool | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_tokens: int | None = None,
+        max_completion_tokens: int | None = None,
+        stop: str | Sequence[str] | None = None,
+        n: int | None = None,
+        seed: int | None = None,
+        user: str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, ParsedChatCompletion[Any]]: ...
+    def parse(
+        self,
+        *,
+        model: str,
+        messages: Iterable[ChatCompletionMessageParam],
+        response_format: type[Any] | Mapping[str, Any],
+        tools: Iterable[ChatCompletionToolParam] | None = None,
+        tool_choice: ChatCompletionToolChoiceOptionParam | None = None,
+        parallel_tool_calls: bool | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_tokens: int | None = None,
+        max_completion_tokens: int | None = None,
+        stop: str | Sequence[str] | None = None,
+        n: int | None = None,
+        seed: int | None = None,
+        user: str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Coroutine[Any, Any, ParsedChatCompletion[Any]]:
+        """A chat completion whose answer is structured into *response_format*.
+
+        *response_format* is an attrs class or a TypedDict: its JSON schema is sent
+        (strict, where the type allows) and each ``choices[i].message.parsed`` is the
+        answer built into it. A JSON schema as a dict is sent as it is, and ``parsed`` is the
+        JSON value. A refusal leaves ``parsed`` None with ``message.refusal`` set. Takes the
+        other arguments of :meth:`create`, but no stream.
+
+        Raises:
+            TypeError: *response_format* is none of these, or holds a type with no schema.
+            APIResponseValidationError: an answer does not fit the type (the message names
+                the field), is no JSON, or was cut by the token limit or content filter.
+
+        .. versionadded:: 0.3.0
+        """
+        found = structured_format(response_format)
+        body = BODY.build(
+            model=check_str(model, "model"),
+            messages=messages,
+            response_format=found.body,
+            tools=tools,
+            tool_choice=tool_choice,
+            parallel_tool_calls=parallel_tool_calls,
+            temperature=temperature,
+            top_p=top_p,
+            max_tokens=max_tokens,
+            max_completion_tokens=max_completion_tokens,
+            stop=stop,
+            n=n,
+            seed=seed,
+            user=user,
+            logprobs=logprobs,
+            top_logprobs=top_logprobs,
+        )
+        check_stream_options(body, False, None)
+        call = self._call("POST", "chat/completions", ParsedChatCompletion, options, json=body)
+        return fill_parsed(call, found)
 
 
 class AsyncChat(AsyncAPIResource):

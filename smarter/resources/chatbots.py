@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from smarter._exceptions import NotFoundError
+from smarter._raw import AsyncRawResponses
 from smarter._runner import AsyncRun, run_many
 from smarter.resources._base import AsyncAPIResource, check_str, path_segment
 from smarter.types.chatbots import ChatbotManifest, ChatbotResponse
@@ -155,6 +156,14 @@ class AsyncChatbot(Described):
     def session_key(self) -> str | None:
         """The key of the current conversation, once a prompt started one."""
         return self._session_key
+
+    @property
+    def with_raw_response(self) -> AsyncRawResponses[AsyncChatbot]:
+        """:meth:`prompt`, returning a :class:`~smarter.RawResponse`.
+
+        .. versionadded:: 0.3.0
+        """
+        return AsyncRawResponses(self)
 
     async def prompt(
         self,

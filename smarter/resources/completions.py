@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from smarter._converter import structurer
+from smarter._accumulate import CompletionAccumulator
+from smarter._converter import structure, structurer
 from smarter._exceptions import APIResponseValidationError
 from smarter._fastpath import loads_json
 from smarter._runner import AsyncRun, run_many
-from smarter._stream_kind import InStreamError, StreamKind, max_json_depth
+from smarter._stream_kind import Accumulator, InStreamError, StreamKind, as_wire, max_json_depth
 from smarter._streaming import AsyncStream
 from smarter.resources._base import (
     BOOL,
@@ -86,6 +87,20 @@ class CompletionChunks(StreamKind[CompletionStreamResponse]):
             return None, False
         # Read from the wire dict: the chunk was just built from it (and checked).
         return self._build(data, response), output.get("finished") is True
+
+    def fold_wire(self) -> None:
+        """Decode into wire dicts from now on (``final()``)."""
+        self._build = as_wire
+
+    def accumulator(self) -> Accumulator[CompletionStreamResponse, CompletionSyncResponse]:
+        """Folds the chunks into a :class:`~smarter.types.CompletionSyncResponse`."""
+        return CompletionAccumulator(_build_completion)
+
+
+def _build_completion(
+    wire: dict[str, Any], response: HTTPResponse | None
+) -> CompletionSyncResponse:
+    return structure(wire, CompletionSyncResponse, response=response)
 
 
 class AsyncCompletions(AsyncAPIResource):

@@ -42,6 +42,7 @@ from smarter.testing import (
     _routes_llm,
     _routes_manifests,
     _routes_openai,
+    _routes_responses,
 )
 from smarter.testing._faults import Fault
 from smarter.testing._http import (
@@ -454,6 +455,7 @@ def create_app(context: Context) -> web.Application:
     app.add_routes(_routes_files.routes(ENGINE_PATH + "v1/"))
     app.add_routes(_routes_openai.engine_routes(ENGINE_PATH + "v2/"))
     app.add_routes(_routes_openai.routes(OPENAI_PATH))
+    app.add_routes(_routes_responses.routes(OPENAI_PATH))
     app.add_routes(_routes_cli.routes(PLATFORM_PATH, generation=context.profile.platform))
     app.add_routes(_routes_manifests.routes(PLATFORM_PATH, generation=context.profile.platform))
     app.on_response_prepare.append(_on_prepare)

@@ -48,18 +48,22 @@ class SSEWriter:
         self._wrote = False
         self._last_keepalive = time.monotonic()
 
-    def _frame(self, data: str, event_id: int | None) -> bytes:
+    def _frame(self, data: str, event_id: int | None, name: str | None = None) -> bytes:
         line = self._line
+        head = f"event: {name}{line}" if name is not None else ""
         if event_id is not None and self._ids:
-            return f"id: {event_id}{line}data: {data}{line}{line}".encode()
-        return f"data: {data}{line}{line}".encode()
+            head = f"id: {event_id}{line}{head}"
+        return f"{head}data: {data}{line}{line}".encode()
 
-    async def event(self, data: str, event_id: int | None) -> None:
-        """Send one event; ``event_id`` is left out when the fault says ``ids=False``."""
+    async def event(self, data: str, event_id: int | None, name: str | None = None) -> None:
+        """Send one event, ``event: <name>`` first when named.
+
+        ``event_id`` is left out when the fault says ``ids=False``.
+        """
         interval = self._context.keepalive_interval
         if interval > 0 and time.monotonic() - self._last_keepalive >= interval:
             await self.keepalive()
-        await self._emit(self._frame(data, event_id))
+        await self._emit(self._frame(data, event_id, name))
 
     async def keepalive(self) -> None:
         """Send a ``: ping - <time>`` comment, as sse-starlette does.
@@ -151,18 +155,21 @@ async def drain(request: web.BaseRequest, *, everything: bool = False) -> None:
 
 async def run_stream(
     request: web.Request,
-    events: Iterable[tuple[int, str]],
+    events: Iterable[tuple[int, str] | tuple[int, str, str]],
     *,
     error_data: Callable[[Fault], str],
     keepalive_data: str | None = None,
+    error_name: str | None = None,
 ) -> web.StreamResponse:
     """Answer a request with a stream of events, honouring the request's fault.
 
     Args:
         request: The request.
-        events: ``(event id, data)`` pairs, already starting after any ``Last-Event-ID``.
+        events: ``(event id, data)`` pairs, or ``(event id, data, event name)``, already
+            starting after any ``Last-Event-ID``.
         error_data: Builds the data of an in-stream error event from the fault.
         keepalive_data: The data of the null chunk sent with each ``: ping``, if any.
+        error_name: The ``event:`` name of the in-stream error event, if it has one.
 
     Returns:
         The (finished or aborted) response.
@@ -179,17 +186,17 @@ async def run_stream(
     await response.prepare(request)
     writer = SSEWriter(request, response, fault=fault, keepalive_data=keepalive_data)
     gap = context.token_delay + (fault.slow_body if fault.chunk_size is None else 0.0)
-    for sent, (event_id, data) in enumerate(events):
+    for sent, (event_id, data, *name) in enumerate(events):
         if fault.cut_after is not None and sent >= fault.cut_after:
             if fault.abort:
                 await writer.abort()
                 return response
             break
         if fault.error_after is not None and sent >= fault.error_after:
-            await writer.event(error_data(fault), event_id)
+            await writer.event(error_data(fault), event_id, error_name)
             break
         if sent and gap > 0:
             await writer.pause(gap)
-        await writer.event(data, event_id)
+        await writer.event(data, event_id, name[0] if name else None)
     await writer.finish()
     return response

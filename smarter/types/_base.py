@@ -12,6 +12,9 @@ import enum
 import json
 from typing import TYPE_CHECKING, Any, SupportsIndex, get_origin
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 __all__ = ["BaseModel", "WireEnum", "copy_json", "publish"]
 
 
@@ -48,11 +51,18 @@ class BaseModel:
 
     # Set by the converter after the generated structure function ran (never copied), and
     # left unset on objects built in Python: reading an unset slot lands in __getattr__.
-    __slots__ = ("_request_id", "_wire")
+    __slots__ = ("_request_id", "_response_headers", "_wire")
 
     _wire: dict[str, Any] | None
     _request_id: str | None
     """The request id of the response this object came from (top-level results only)."""
+    if TYPE_CHECKING:  # (`smarter.types` is the module name typing resolves hints in)
+        _response_headers: Mapping[str, str] | None
+        """The headers of the response this object came from (top-level results only):
+        the rate-limit headers and the like. Not kept by pickling.
+
+        .. versionadded:: 0.3.0
+        """
 
     def to_dict(self) -> dict[str, Any]:
         """The wire form of this object, as a fresh dict.

@@ -3,6 +3,8 @@
 # No `from __future__ import annotations` in the type modules: the converter reads the field
 # types at runtime, and `smarter.types` is the public module name of these classes.
 
+from typing import TYPE_CHECKING
+
 import attrs
 
 from smarter.types._base import BaseModel, publish
@@ -133,6 +135,10 @@ class CompletionStreamResponse(BaseModel):
     """Completion output."""
     error: StreamError | None = None
     """Error of the response (if any)."""
+
+    if TYPE_CHECKING:
+        # What `final()` folds a stream of these into (read by type checkers only).
+        def _final_result(self) -> CompletionSyncResponse: ...
 
 
 publish(globals())

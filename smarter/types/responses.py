@@ -1,4 +1,9 @@
-"""Results and request parameters of the OpenAI-compatible ``responses`` route."""
+"""Results and request parameters of the OpenAI-compatible ``responses`` route.
+
+Shapes: ``openai/openai-openapi@f85dbe2:openapi.yaml`` (``Response``, ``OutputItem``,
+``OutputTextContent``, ``RefusalContent``, ``FunctionToolCall``, ``ResponseError``); the
+events of a streamed response are in :mod:`smarter.types.response_events`.
+"""
 
 from typing import Any, TypedDict
 
@@ -10,6 +15,8 @@ __all__ = [
     "ResponseOutputText",
     "ResponseOutputItem",
     "ResponseUsage",
+    "ResponseError",
+    "ResponseIncompleteDetails",
     "Response",
     "ResponseInputItemParam",
     "ResponseTextConfig",
@@ -21,21 +28,28 @@ class ResponseOutputText(BaseModel):
     """A content part of an output item: ``output_text`` for text the model wrote.
 
     .. versionadded:: 0.2.0
+    .. versionchanged:: 0.3.0 ``refusal`` (a ``"refusal"`` part) and ``logprobs``.
     """
 
     type: str
-    """The kind of content part, ``"output_text"`` for text."""
+    """The kind of content part, ``"output_text"`` for text, ``"refusal"`` for a refusal."""
     text: str | None = None
     """The text."""
     annotations: list[Any] | None = None
     """Citations and other annotations of the text, as sent."""
+    refusal: str | None = None
+    """Why the model refused, in a ``"refusal"`` part."""
+    logprobs: list[Any] | None = None
+    """The log probabilities of the text's tokens, as sent, when asked for."""
 
 
 @attrs.frozen(kw_only=True)
 class ResponseOutputItem(BaseModel):
-    """One item of a response's output, usually the assistant's message.
+    """One item of a response's output: the assistant's message, or a function call.
 
     .. versionadded:: 0.2.0
+    .. versionchanged:: 0.3.0 ``call_id``, ``name`` and ``arguments`` of a
+       ``"function_call"`` item.
     """
 
     type: str
@@ -48,6 +62,12 @@ class ResponseOutputItem(BaseModel):
     """The status of the item, e.g. ``"completed"``."""
     content: list[ResponseOutputText] | None = None
     """The content parts of the message."""
+    call_id: str | None = None
+    """A function call's id, for the ``function_call_output`` item that answers it."""
+    name: str | None = None
+    """The name of the function a ``"function_call"`` item calls."""
+    arguments: str | None = None
+    """The arguments of a function call, as the JSON text the model wrote."""
 
 
 @attrs.frozen(kw_only=True)
@@ -63,6 +83,30 @@ class ResponseUsage(BaseModel):
     """Number of tokens in the output."""
     total_tokens: int
     """Number of tokens in all: input and output."""
+
+
+@attrs.frozen(kw_only=True)
+class ResponseError(BaseModel):
+    """Why a response failed.
+
+    .. versionadded:: 0.3.0
+    """
+
+    code: str | None = None
+    """What kind of failure: ``"server_error"``, ``"rate_limit_exceeded"``, ..."""
+    message: str
+    """What went wrong."""
+
+
+@attrs.frozen(kw_only=True)
+class ResponseIncompleteDetails(BaseModel):
+    """Why a response is incomplete.
+
+    .. versionadded:: 0.3.0
+    """
+
+    reason: str | None = None
+    """``"max_output_tokens"`` or ``"content_filter"``."""
 
 
 @attrs.frozen(kw_only=True)
@@ -86,6 +130,10 @@ class Response(BaseModel):
     """The items the model produced."""
     usage: ResponseUsage | None = None
     """How many tokens the request used."""
+    error: ResponseError | None = None
+    """Why the response failed (``status`` ``"failed"``)."""
+    incomplete_details: ResponseIncompleteDetails | None = None
+    """Why the response is incomplete (``status`` ``"incomplete"``)."""
 
     @property
     def output_text(self) -> str:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
-from helpers import run
+from helpers import collect, run
 
+import smarter
 from smarter import _converter
 from smarter.testing import Fault, ReferenceServer
 from smarter.testing._model import generate
-from smarter.types import Response
+from smarter.types import Response, ResponseStreamEvent, ResponseTextDeltaEvent
 
 from .conftest import AnyClient, body_of, client_request_id, last_request
 
@@ -163,3 +166,142 @@ class TestCreate:
             "ok",
         )
         assert result.to_dict() == body
+
+
+def sse(*events: dict[str, object]) -> Fault:
+    """A 200 answer whose body is these response events (``event:`` and ``data:`` lines)."""
+    text = "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events)
+    return Fault(status=200, body=text, content_type="text/event-stream")
+
+
+STARTED = {
+    "id": "resp_1",
+    "object": "response",
+    "created_at": 1,
+    "model": MODEL,
+    "status": "in_progress",
+    "output": [],
+}
+CREATED = {"type": "response.created", "sequence_number": 0, "response": STARTED}
+FAILED = {
+    "type": "response.failed",
+    "sequence_number": 1,
+    "response": {
+        **STARTED,
+        "status": "failed",
+        "error": {"code": "server_error", "message": "It broke."},
+    },
+}
+
+
+class TestStream:
+    async def test_events_are_typed(self, client: AnyClient, server: ReferenceServer) -> None:
+        """stream=True yields the typed events of a text turn, numbered, ended by completion."""
+        found = await collect(client.responses.create(model=MODEL, input="hi", stream=True))
+
+        assert [type(event).__name__ for event in found] == [
+            "ResponseCreatedEvent",
+            "ResponseInProgressEvent",
+            "ResponseOutputItemAddedEvent",
+            "ResponseContentPartAddedEvent",
+            *["ResponseTextDeltaEvent"] * 16,
+            "ResponseTextDoneEvent",
+            "ResponseContentPartDoneEvent",
+            "ResponseOutputItemDoneEvent",
+            "ResponseCompletedEvent",
+        ]
+        assert [event.sequence_number for event in found] == list(range(24))
+        assert "".join(e.delta for e in found if isinstance(e, ResponseTextDeltaEvent)) == answer(
+            "hi"
+        )
+        assert body_of(last_request(server, "POST", ROUTE))["stream"] is True
+
+    async def test_final_and_text(self, client: AnyClient) -> None:
+        """final() is the Response of response.completed; text() its text in pieces."""
+        plain = await run(client.responses.create(model=MODEL, input="hi"))
+        stream = client.responses.create(model=MODEL, input="hi", stream=True)
+
+        pieces = await collect(stream.text())
+        result = await run(stream.final())
+
+        assert ("".join(pieces), result.output_text, result.status) == (
+            plain.output_text,
+            plain.output_text,
+            "completed",
+        )
+        assert result.usage.output_tokens == plain.usage.output_tokens
+
+    @pytest.mark.parametrize(
+        ("failure", "error", "message"),
+        [
+            (
+                {"type": "error", "code": "rate_limit_exceeded", "message": "Slow down."},
+                smarter.RateLimitError,
+                "Slow down.",
+            ),
+            (FAILED, smarter.InternalServerError, "It broke."),
+            (
+                {"type": "error", "code": "invalid_prompt", "message": "No."},
+                smarter.APIError,
+                "No.",
+            ),
+        ],
+    )
+    async def test_failures_raise(
+        self,
+        client: AnyClient,
+        server: ReferenceServer,
+        failure: dict[str, object],
+        error: type[smarter.APIError],
+        message: str,
+    ) -> None:
+        """An error event or response.failed raises the error of its code, with its message."""
+        server.inject("POST", ROUTE, sse(CREATED, failure))
+
+        found, raised = [], None
+        try:
+            async for event in _aiter(
+                client.responses.create(model=MODEL, input="hi", stream=True)
+            ):
+                found.append(event)
+        except smarter.APIError as exc:
+            raised = exc
+
+        assert (type(raised), raised.message if raised else None) == (error, message)
+        assert [event.type for event in found] == ["response.created"]
+
+    async def test_server_error_event(self, client: AnyClient, server: ReferenceServer) -> None:
+        """The reference server's scripted in-stream error is an ``error`` event."""
+        server.inject("POST", ROUTE, Fault.stream_error(2, 500, "pod gone"))
+
+        with pytest.raises(smarter.InternalServerError, match="pod gone"):
+            await collect(client.responses.create(model=MODEL, input="hi", stream=True))
+
+    async def test_unknown_event_kept(self, client: AnyClient, server: ReferenceServer) -> None:
+        """An event type this client does not know is a plain ResponseStreamEvent, fields kept."""
+        done = {**CREATED, "type": "response.completed", "sequence_number": 2}
+        new = {"type": "response.compaction.compacting", "sequence_number": 1, "ratio": 0.5}
+        server.inject("POST", ROUTE, sse(CREATED, new, done))
+
+        found = await collect(client.responses.create(model=MODEL, input="hi", stream=True))
+
+        assert (type(found[1]) is ResponseStreamEvent, found[1].ratio, len(found)) == (True, 0.5, 3)
+
+    async def test_llm_engine_serves_no_responses(
+        self, kind: str, make_client: Callable[..., AnyClient], server: ReferenceServer
+    ) -> None:
+        """LLM Engine's v2/ has no responses route: a NotFoundError, plain or streamed."""
+        engine = make_client(kind, openai_base_url=server.llm_engine_url + "v2/")
+
+        with pytest.raises(smarter.NotFoundError):
+            await collect(engine.responses.create(model=MODEL, input="hi", stream=True))
+
+
+async def _aiter(stream: Any) -> AsyncIterator[Any]:
+    """The events of a stream of either client, one by one."""
+    if hasattr(stream, "__aiter__"):
+        async for event in stream:
+            yield event
+    else:
+        for event in stream:
+            yield event

@@ -21,6 +21,7 @@ class Event:
 
     data: str
     id: str | None = None
+    event: str | None = None
 
     def json(self) -> Any:
         return json.loads(self.data)
@@ -52,11 +53,12 @@ def parse_sse(body: bytes) -> Parsed:
     comments: list[str] = []
     data: list[str] = []
     event_id: str | None = None
+    name: str | None = None
     for line in lines:
         if not line:
             if data:
-                events.append(Event("\n".join(data), event_id))
-            data, event_id = [], None
+                events.append(Event("\n".join(data), event_id, name))
+            data, event_id, name = [], None, None
         elif line.startswith(":"):
             comments.append(line[1:].strip())
         else:
@@ -66,6 +68,8 @@ def parse_sse(body: bytes) -> Parsed:
                 data.append(value)
             elif field == "id":
                 event_id = value
+            elif field == "event":
+                name = value
     return Parsed(events, comments)
 
 

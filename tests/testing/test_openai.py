@@ -315,6 +315,159 @@ class TestResponses:
             assert (await r.json())["error"]["type"] == "invalid_request_error"
 
 
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_tides",
+            "parameters": {
+                "type": "object",
+                "properties": {"harbor": {"type": "string"}, "days": {"type": "integer"}},
+            },
+        },
+    }
+]
+TIDES = [{"role": "user", "content": "Call get_tides for Oban"}]
+
+
+class TestTools:
+    async def test_named_tool_is_called(self, http: aiohttp.ClientSession) -> None:
+        """A prompt naming a tool gets a tool call: content null, finish tool_calls."""
+        _, body = await chat(http, messages=TIDES, tools=TOOLS)
+
+        choice = body["choices"][0]
+        call = choice["message"]["tool_calls"][0]
+        assert (choice["finish_reason"], choice["message"]["content"]) == ("tool_calls", None)
+        assert (call["type"], call["function"]["name"], call["id"][:5]) == (
+            "function",
+            "get_tides",
+            "call_",
+        )
+        arguments = json.loads(call["function"]["arguments"])
+        assert (type(arguments["harbor"]), type(arguments["days"])) == (str, int)
+
+    async def test_stream_fragments(self, http: aiohttp.ClientSession) -> None:
+        """Streamed: a role chunk, a header fragment, argument fragments, a finish chunk."""
+        _, parsed = await chat_stream(http, messages=TIDES, tools=TOOLS)
+
+        deltas = [e.json()["choices"][0]["delta"] for e in parsed.events[:-1]]
+        calls = [d["tool_calls"][0] for d in deltas[1:-1]]
+        assert deltas[0] == {"role": "assistant", "content": None}
+        assert set(calls[0]) == {"index", "id", "type", "function"}
+        assert all(set(c) == {"index", "function"} for c in calls[1:])
+        assert json.loads("".join(c["function"]["arguments"] for c in calls))
+        assert parsed.events[-2].json()["choices"][0]["finish_reason"] == "tool_calls"
+
+    async def test_engine_chunks_have_no_nulls(self, http: aiohttp.ClientSession) -> None:
+        """LLM Engine v2 sends the same calls with null keys left out, and no [DONE]."""
+        raw, parsed = await chat_stream(http, "v2/chat/completions", messages=TIDES, tools=TOOLS)
+
+        first = parsed.events[0].json()["choices"][0]
+        assert (first["delta"], "finish_reason" in first, b"[DONE]" in raw) == (
+            {"role": "assistant"},
+            False,
+            False,
+        )
+
+    async def test_after_a_tool_answer_text(self, http: aiohttp.ClientSession) -> None:
+        """After a tool message the model answers in text."""
+        messages = [*TIDES, {"role": "tool", "tool_call_id": "call_1", "content": "14:20"}]
+
+        _, body = await chat(http, messages=messages, tools=TOOLS)
+
+        assert "tool_calls" not in body["choices"][0]["message"]
+        assert body["choices"][0]["message"]["content"]
+
+    @pytest.mark.parametrize(
+        ("extra", "param"),
+        [
+            ({"tools": {"a": 1}}, "tools"),
+            (
+                {"tools": TOOLS, "tool_choice": {"type": "function", "function": {"name": "x"}}},
+                "tool_choice",
+            ),
+            ({"top_logprobs": 2}, "top_logprobs"),
+            ({"stream_options": {"include_usage": True}}, "stream"),
+            ({"top_p": 2}, "top_p"),
+        ],
+    )
+    async def test_bad_parameters(
+        self, http: aiohttp.ClientSession, extra: dict[str, Any], param: str
+    ) -> None:
+        """Malformed tools or parameters are a 400 naming them."""
+        status, body = await chat(http, **extra)
+
+        assert (status, f"'{param}'" in body["error"]["message"]) == (400, True)
+
+
+class TestStructured:
+    async def test_json_schema_reply_fits(self, http: aiohttp.ClientSession) -> None:
+        """A json_schema format gets an instance of the schema: every property, its type."""
+        schema = {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "depth": {"type": "number"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "kind": {"enum": ["reef", "wreck"]},
+                "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            },
+        }
+        fmt = {"type": "json_schema", "json_schema": {"name": "Dive", "schema": schema}}
+
+        _, body = await chat(http, response_format=fmt)
+
+        reply = json.loads(body["choices"][0]["message"]["content"])
+        assert set(reply) == set(schema["properties"])
+        assert (type(reply["depth"]), len(reply["tags"]), reply["kind"] in ("reef", "wreck")) == (
+            float,
+            2,
+            True,
+        )
+
+    async def test_logprobs(self, http: aiohttp.ClientSession) -> None:
+        """logprobs=True gives one entry per token, with top_logprobs alternatives."""
+        _, body = await chat(http, max_tokens=2, logprobs=True, top_logprobs=3)
+
+        content = body["choices"][0]["logprobs"]["content"]
+        assert [len(entry["top_logprobs"]) for entry in content] == [3, 3]
+        assert (
+            "".join(entry["token"] for entry in content) == body["choices"][0]["message"]["content"]
+        )
+
+
+class TestResponsesStream:
+    async def test_events(self, http: aiohttp.ClientSession) -> None:
+        """event: and data: lines per event, numbered, ended by response.completed, no [DONE]."""
+        body = {"model": "m", "input": "Hi", "max_output_tokens": 2, "stream": True}
+        async with http.post(OPENAI + "responses", json=body) as r:
+            raw = await r.read()
+        events = parse_sse(raw).events
+
+        data = [event.json() for event in events]
+        assert [event.event for event in events] == [item["type"] for item in data]
+        assert [item["type"] for item in data] == [
+            "response.created",
+            "response.in_progress",
+            "response.output_item.added",
+            "response.content_part.added",
+            "response.output_text.delta",
+            "response.output_text.delta",
+            "response.output_text.done",
+            "response.content_part.done",
+            "response.output_item.done",
+            "response.completed",
+        ]
+        assert [item["sequence_number"] for item in data] == list(range(10))
+        assert data[-1]["response"]["output"][0]["content"][0]["text"] == data[6]["text"]
+        assert b"[DONE]" not in raw
+
+    async def test_engine_has_no_responses(self, http: aiohttp.ClientSession) -> None:
+        """LLM Engine serves no v2/responses: 404."""
+        async with http.post("v2/responses", json={"model": "m", "input": "Hi"}) as r:
+            assert r.status == 404
+
+
 def _without_created(data: str) -> object:
     """An event's data with its ``created`` second left out (``[DONE]`` as it is)."""
     if data == "[DONE]":

@@ -127,14 +127,16 @@ class TestWire:
 class TestChatCompletion:
     def test_null_content(self) -> None:
         """A message whose content is null (a tool call) has content None, and it is set."""
-        body = {"role": "assistant", "content": None, "tool_calls": [{"id": "call_1"}]}
+        call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+        body = {"role": "assistant", "content": None, "tool_calls": [call]}
 
         message = structure(body, ChatCompletionMessage)
 
-        assert (None, {"role", "content"}, [{"id": "call_1"}]) == (
+        assert (None, {"role", "content", "tool_calls"}, "call_1", "f") == (
             message.content,
             message.model_fields_set,
-            message.tool_calls,
+            message.tool_calls[0].id,
+            message.tool_calls[0].function.name,
         )
 
     def test_without_usage(self) -> None:
@@ -158,9 +160,12 @@ class TestChatCompletion:
 
 class TestParams:
     def test_message_param(self) -> None:
-        """A message param is a plain dict with ``role`` and ``content``."""
+        """A message param is a plain dict needing only ``role``.
+
+        A tool-call turn has no content: openai-openapi's ChatCompletionRequestAssistantMessage.
+        """
         message: ChatCompletionMessageParam = {"role": "user", "content": "Hi"}
-        expected = frozenset({"role", "content"})
+        expected = frozenset({"role"})
 
         assert (expected, {"role": "user", "content": "Hi"}) == (
             ChatCompletionMessageParam.__required_keys__,
@@ -168,8 +173,17 @@ class TestParams:
         )
 
     def test_response_formats(self) -> None:
-        """Every response format needs ``type``; a JSON schema's ``strict`` is optional."""
-        expected = [{"type"}, {"type"}, {"type", "json_schema"}, {"name", "schema"}, {"strict"}]
+        """Every response format needs ``type``; a JSON schema needs only its ``name``.
+
+        openai/openai-openapi@f85dbe2: ResponseFormatJsonSchema.json_schema requires ``name``.
+        """
+        expected = [
+            {"type"},
+            {"type"},
+            {"type", "json_schema"},
+            {"name"},
+            {"schema", "description", "strict"},
+        ]
 
         assert expected == [
             set(ResponseFormatText.__required_keys__),
