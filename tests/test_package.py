@@ -404,7 +404,7 @@ MODULE_MAP: dict[str, set[str]] = {
     # cattrs is a tenth of `import smarter`) for to_dict() and unpickling.
     "smarter.types._base": {"smarter._converter", "smarter._wire"},
     "smarter.types.batch_completions": {"smarter.types._base"},
-    "smarter.types.chat": {"smarter.types._base"},
+    "smarter.types.chat": {"smarter.types._base", "smarter.types.chat_params"},  # types only
     "smarter.types.chat_params": {"smarter.types._base"},
     "smarter.types.response_events": {"smarter.types._base", "smarter.types.responses"},
     "smarter.types.chatbots": {"smarter._exceptions", "smarter.types._base"},

@@ -7,16 +7,22 @@ returned, so the tour doubles as a first script to copy.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.text import Text
 
 import smarter
+from smarter.cli._context import State
 from smarter.cli._files import upload
 from smarter.cli._fine_tunes import wait_for_job
 from smarter.cli._output import Output, error_line, plain
+
+if TYPE_CHECKING:
+    from smarter.testing import ClientKwargs
 
 __all__ = ["demo"]
 
@@ -106,13 +112,15 @@ def _tour(client: smarter.Client, tour: Tour, directory: Path) -> None:  # noqa:
     tour.code('client.manifests.plan("guide.yaml").summary()  # applied: nothing to do')
     tour.result(client.manifests.plan(manifest).summary())
 
-    tour.step("A completion")
+    tour.step("A completion: the text is in output.text")
     tour.code(
         f'out = client.completions.create(model="{_MODEL}", prompt="Once upon a time", '
-        "max_new_tokens=12)"
+        "max_new_tokens=12)\n"
+        "print(out.output.text)"
     )
     out = client.completions.create(model=_MODEL, prompt="Once upon a time", max_new_tokens=12)
-    tour.result(f"{out.output.text.strip()!r} ({out.output.num_completion_tokens} tokens)")
+    tour.result(out.output.text.strip())
+    tour.result(Text(f"({out.output.num_completion_tokens} tokens)", style="dim"))
 
     tour.step("A streamed completion: tokens print as they arrive")
     tour.code(
@@ -122,24 +130,42 @@ def _tour(client: smarter.Client, tour: Tour, directory: Path) -> None:  # noqa:
     output.text("   ", end="")
     with client.completions.stream(model=_MODEL, prompt="Tell a story") as stream:
         for chunk in stream:
-            if chunk.output is not None:
-                output.text(chunk.output.text, end="")
+            output.text(chunk.output.text, end="")
     output.text("")
 
-    tour.step("A chat completion (OpenAI-compatible)")
+    tour.step("A chat completion (OpenAI-compatible): the text is in message.content")
     tour.code(
         f'answer = client.chat.completions.create(model="{_MODEL}", '
-        'messages=[{"role": "user", "content": "Say hello"}])'
+        'messages=[{"role": "user", "content": "Say hello"}])\n'
+        "print(answer.choices[0].message.content)"
     )
     answer = client.chat.completions.create(
         model=_MODEL, messages=[{"role": "user", "content": "Say hello"}]
     )
-    tour.result(repr(answer.choices[0].message.content))
+    tour.result(answer.choices[0].message.content or "")
 
-    tour.step("A response (the responses API)")
-    tour.code(f'client.responses.create(model="{_MODEL}", input="Write a haiku").output_text')
+    tour.step("A streamed chat: each chunk's delta.content")
+    tour.code(
+        f'for chunk in client.chat.completions.create(model="{_MODEL}", stream=True,\n'
+        '        messages=[{"role": "user", "content": "Tell a story"}]):\n'
+        '    print(chunk.choices[0].delta.content or "", end="", flush=True)'
+    )
+    output.text("   ", end="")
+    story = client.chat.completions.create(
+        model=_MODEL, messages=[{"role": "user", "content": "Tell a story"}], stream=True
+    )
+    for chat_chunk in story:
+        if chat_chunk.choices:
+            output.text(chat_chunk.choices[0].delta.content or "", end="")
+    output.text("")
+
+    tour.step("A response (the responses API): the text is in output_text")
+    tour.code(
+        f'response = client.responses.create(model="{_MODEL}", input="Write a haiku")\n'
+        "print(response.output_text)"
+    )
     response = client.responses.create(model=_MODEL, input="Write a haiku")
-    tour.result(repr(response.output_text))
+    tour.result(response.output_text)
 
     tour.step("A file upload, streamed from disk")
     path = _training_file(directory)
@@ -147,11 +173,11 @@ def _tour(client: smarter.Client, tour: Tour, directory: Path) -> None:  # noqa:
     file = upload(client, path, output)
     tour.result(f"{file.id} ({path.stat().st_size:,} bytes)")
 
-    tour.step("A fine-tuning job, polled until it is final")
+    tour.step("A fine-tuning job, waited for until it is over")
     tour.code(f'job = client.fine_tuning.jobs.create(model="{_MODEL}", training_file=file.id)')
     job = client.fine_tuning.jobs.create(model=_MODEL, training_file=file.id)
     tour.result(job.id)
-    tour.code("client.fine_tuning.jobs.get(job.id).status  # every 0.2 s, until it is final")
+    tour.code("done = client.fine_tuning.jobs.wait(job.id, poll_interval=0.2, timeout=600)")
     done = wait_for_job(client, job.id, output, interval=0.2)
     tour.result(
         Text.assemble(
@@ -186,6 +212,47 @@ def _tour(client: smarter.Client, tour: Tour, directory: Path) -> None:  # noqa:
         tour.result(Text(error_line(exc).removeprefix("error: "), style="red"))
 
 
+_ASYNC = """\
+import asyncio
+
+async def main():
+    async with smarter.AsyncClient(**options) as client:
+        answers = await asyncio.gather(*(
+            client.completions.create(model="{model}", prompt=colour, max_new_tokens=6)
+            for colour in ("Red", "Green", "Blue")))
+        for answer in answers:
+            print(answer.output.text)
+        async for chunk in client.completions.stream(model="{model}", prompt="Sea"):
+            print(chunk.output.text, end="", flush=True)
+
+asyncio.run(main())
+"""
+
+
+def _async_tour(options: ClientKwargs, tour: Tour) -> None:
+    """Run (and show) the async client: calls at once, then a stream."""
+    output = tour.output
+    tour.step("In async code (a web service, a notebook): AsyncClient, three calls at once")
+    tour.code(_ASYNC.format(model=_MODEL))
+
+    async def main() -> None:
+        async with smarter.AsyncClient(**options) as client:
+            answers = await asyncio.gather(
+                *(
+                    client.completions.create(model=_MODEL, prompt=colour, max_new_tokens=6)
+                    for colour in ("Red", "Green", "Blue")
+                )
+            )
+            for answer in answers:
+                tour.result(answer.output.text.strip())
+            output.text("   ", end="")
+            async for chunk in client.completions.stream(model=_MODEL, prompt="Sea"):
+                output.text(chunk.output.text, end="")
+            output.text("")
+
+    asyncio.run(main())
+
+
 def _next_steps(output: Output) -> None:
     output.text("")
     output.text(Text("Next steps", style="bold"))
@@ -208,6 +275,13 @@ def demo() -> None:
     """
     from smarter.testing import ReferenceServer
 
+    state = click.get_current_context().find_object(State)
+    if state is not None and state.output.json_mode:
+        # A transcript of Python lines for a person has no wire form to print.
+        raise click.UsageError(
+            "demo prints a tour for people and has no --json form: run it without --json "
+            "(smarter --json works with the other commands)"
+        )
     output = Output()
     # A transcript for a human: the status lines and the progress bar belong in it too.
     output.err = output.out
@@ -223,8 +297,10 @@ def demo() -> None:
         )
         tour.code("import smarter")
         options = server.client_kwargs()
-        arguments = ", ".join(f"{name}={value!r}" for name, value in options.items())
-        tour.code(f"client = smarter.Client({arguments})")
+        arguments = ", ".join(f"{name!r}: {value!r}" for name, value in options.items())
+        tour.code(f"options = {{{arguments}}}")
+        tour.code("client = smarter.Client(**options)")
         with smarter.Client(**options) as client:
             _tour(client, tour, Path(directory))
+        _async_tour(options, tour)
     _next_steps(output)

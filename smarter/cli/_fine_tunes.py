@@ -17,38 +17,35 @@ from smarter.cli._output import Output, plain
 if TYPE_CHECKING:
     from smarter.types import GetFineTuneResponse, Hyperparameters
 
-__all__ = ["FINAL_STATUSES", "fine_tunes", "wait_for_job"]
+__all__ = ["fine_tunes", "wait_for_job"]
 
-#: The statuses a job never leaves.
-FINAL_STATUSES = frozenset({"SUCCESS", "FAILURE", "CANCELLED", "TIMEOUT"})
 _MAX_SUFFIX = 28
 
 
 def wait_for_job(
     client: smarter.Client, job_id: str, output: Output, *, interval: float = 0.5
 ) -> GetFineTuneResponse:
-    """Poll a job every *interval* seconds until its status is final; print every change.
+    """Wait for a job with ``fine_tuning.jobs.wait()``, printing every change of status.
 
     The changes go to standard error, as ``<seconds>s <job id> <status>`` lines, under a
     spinner when that is a terminal.
     """
     started = time.monotonic()
-    last: str | None = None
+    last: list[str] = []
+
     with output.spinner(f"Waiting for {job_id}") as spinner:
-        while True:
-            job = client.fine_tuning.jobs.get(job_id)
+
+        def progress(job: GetFineTuneResponse) -> None:
             status = plain(job.status)
-            if status != last:
-                elapsed = f"{time.monotonic() - started:5.1f}s"
-                output.note(
-                    Text.assemble((elapsed, "dim"), " ", job_id, " ", output.styled(status))
-                )
-                if spinner is not None:
-                    spinner.update(f"Waiting for {job_id}: {status}")
-                last = status
-            if status in FINAL_STATUSES:
-                return job
-            time.sleep(interval)
+            if last and last[-1] == status:
+                return
+            last.append(status)
+            elapsed = f"{time.monotonic() - started:5.1f}s"
+            output.note(Text.assemble((elapsed, "dim"), " ", job_id, " ", output.styled(status)))
+            if spinner is not None:
+                spinner.update(f"Waiting for {job_id}: {status}")
+
+        return client.fine_tuning.jobs.wait(job_id, poll_interval=interval, on_progress=progress)
 
 
 def _hyperparameters(

@@ -12,6 +12,9 @@ import attrs
 
 from smarter.types._base import BaseModel, publish
 
+if TYPE_CHECKING:
+    from smarter.types.chat_params import ChatCompletionMessageParam
+
 __all__ = [
     "TopLogprob",
     "ChatCompletionTokenLogprob",
@@ -128,6 +131,16 @@ class ChatCompletionMessage(BaseModel):
     """Why the model refused to answer, when it did (structured outputs)."""
     tool_calls: list[ChatCompletionMessageToolCall] | None = None
     """The tools the model called, if any."""
+
+    def to_param(self) -> "ChatCompletionMessageParam":
+        """This message as one of the ``messages`` of a next call (its wire form, typed).
+
+        ``messages.append(reply.choices[0].message.to_param())`` continues a conversation,
+        tool calls included.
+
+        .. versionadded:: 0.3.0
+        """
+        return self.to_dict()  # type: ignore[return-value]  # the wire form is that dict
 
 
 @attrs.frozen(kw_only=True)

@@ -139,6 +139,15 @@ class TestChatCompletion:
             message.tool_calls[0].function.name,
         )
 
+    def test_to_param_is_the_message_to_send_back(self) -> None:
+        """to_param(): the wire dict of the reply, tool calls included, for the next call."""
+        call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+        body = {"role": "assistant", "content": None, "tool_calls": [call]}
+
+        param = structure(body, ChatCompletionMessage).to_param()
+
+        assert param == body
+
     def test_without_usage(self) -> None:
         """``usage`` may be left out; it is None and not set."""
         body = {key: value for key, value in COMPLETION.items() if key != "usage"}
