@@ -9,6 +9,7 @@ body is read chunk by chunk. Every body being read is registered with the pool's
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
@@ -58,8 +59,11 @@ async def read_all(request: Request, response: Any, reading: InFlight) -> bytes:
     chunks: list[bytes] = []
     size = 0
     reading.add(response)
+    watchdog = _Watchdog(response, request.timeout.read) if request.timeout.read else None
     try:
         while chunk := await response.content.readany():
+            if watchdog is not None:
+                watchdog.progress()
             size += len(chunk)
             if size > limit:
                 # A body that never ends, or a small gzip that inflates without end: what
@@ -69,7 +73,39 @@ async def read_all(request: Request, response: Any, reading: InFlight) -> bytes:
             chunks.append(chunk)
     finally:
         reading.discard(response)
+        if watchdog is not None:
+            watchdog.stop()
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+class _Watchdog:
+    """Fail a body read that has had no bytes for ``read`` seconds.
+
+    aiohttp's own read timer normally does this, but it drops that timer when its parser
+    fails on a malformed chunk after the head, and the read then waits for the total timeout
+    (aiohttp 3.14.5). Only with ``Timeout(read=...)``: one timer per ``read`` seconds.
+    """
+
+    __slots__ = ("_handle", "_last", "_loop", "_read", "_response")
+
+    def __init__(self, response: Any, read: float) -> None:
+        self._response = response
+        self._read = read
+        self._loop = asyncio.get_running_loop()
+        self._last = self._loop.time()
+        self._handle = self._loop.call_at(self._last + read, self._check)
+
+    def progress(self) -> None:
+        self._last = self._loop.time()
+
+    def _check(self) -> None:
+        if self._loop.time() - self._last >= self._read:
+            self._response.content.set_exception(asyncio.TimeoutError())
+        else:
+            self._handle = self._loop.call_at(self._last + self._read, self._check)
+
+    def stop(self) -> None:
+        self._handle.cancel()
 
 
 def _too_large(request: Request, response: Any, limit: int) -> APIResponseValidationError:
@@ -108,6 +144,15 @@ class StreamResponse:
                 f"Connection error: {exc}", request=self._request, retryable=False
             ) from exc
         return chunk
+
+    def expire(self) -> None:
+        """Make the read in progress (or the next) fail as a read timeout.
+
+        aiohttp drops a response's read timer when its parser fails on a malformed chunk
+        after the head, and the read then waits for ever (aiohttp 3.14.5); the stream's own
+        watchdog ends it through here.
+        """
+        self._response.content.set_exception(asyncio.TimeoutError())
 
     async def finish(self) -> HTTPResponse:
         """Read the rest of the body (an error answer) and release the connection."""

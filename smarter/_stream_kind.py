@@ -48,6 +48,9 @@ class StreamBody(Protocol):
     def close(self) -> None:
         """Release the connection."""
 
+    def expire(self) -> None:
+        """Make the read in progress (or the next) fail as a read timeout."""
+
 
 # After the final event the server ends the body at once; the connection goes back to the
 # pool only once that end has been read. How long, and how many trailing bytes, to wait for

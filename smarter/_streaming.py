@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Coroutine, Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -74,6 +75,13 @@ class StreamState(enum.Enum):
     """Released after an error: iterating again raises ``IncompleteStreamError``."""
 
 
+def _watch(stream: weakref.ref[AsyncStream[Any]]) -> None:
+    """The watchdog's tick (see AsyncStream._watch), if the stream still exists."""
+    alive = stream()
+    if alive is not None:
+        alive._watch()
+
+
 class AsyncStream(Generic[T]):
     """An asynchronous iterator of typed stream chunks; also an async context manager.
 
@@ -111,6 +119,7 @@ class AsyncStream(Generic[T]):
         self._skip_through: int | None = None
         self._ids_broken = False
         self._accumulator: Accumulator[Any, Any] | None = None
+        self._watchdog: asyncio.TimerHandle | None = None  # see _watch
 
     # -- public surface -------------------------------------------------------------------
 
@@ -320,6 +329,7 @@ class AsyncStream(Generic[T]):
 
     def _release(self) -> None:
         self._events.clear()
+        self._unwatch()
         body, self._body = self._body, None
         if body is not None:
             body.close()
@@ -339,6 +349,7 @@ class AsyncStream(Generic[T]):
         self._skip_through = resume_point(self._last_id) if resume else None
         self._quiet_since = None
         self._state = StreamState.OPEN
+        self._watch()
 
     async def _restart(self, error: APIError) -> None:
         """Start over after an error before any chunk was delivered (if it may be retried)."""
@@ -434,6 +445,35 @@ class AsyncStream(Generic[T]):
                 events, self._skip_through = past_resume_point(events, self._skip_through)
             self._events.extend(events)
 
+    def _watch(self) -> None:
+        """Check the silence every ``read`` seconds while the body is open; end a stuck read.
+
+        The check before each read (_silent_too_long) cannot end a read that never returns:
+        aiohttp drops a response's read timer when its parser fails on a malformed chunk
+        after the head (aiohttp 3.14.5), and the read then waits for ever. One timer per
+        ``read`` seconds, not one per read: nothing on a chunk's path (benchmarks/stream.py).
+        """
+        self._unwatch()
+        limit = self._request.timeout.stream_read
+        body = self._body
+        if limit is None or self._state is not StreamState.OPEN or body is None:
+            return
+        assert self._loop is not None
+        now = self._loop.time()
+        since = self._quiet_since
+        if since is not None and now - since > limit:
+            body.expire()
+            return
+        # A weak reference: a stream left after `break` is still collected (and its
+        # connection closed) at once, as without the watchdog.
+        when = (now if since is None else since) + limit
+        self._watchdog = self._loop.call_at(when, _watch, weakref.ref(self))
+
+    def _unwatch(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+
     def _silent_too_long(self) -> bool:
         """Whether the caller has had no chunk for longer than the read timeout allows.
 
@@ -455,5 +495,6 @@ class AsyncStream(Generic[T]):
         """Read what follows the final event, then release (see :func:`drain`)."""
         body, self._body = self._body, None
         self._state = StreamState.CLOSED
+        self._unwatch()
         if body is not None:
             await drain(body)

@@ -185,6 +185,18 @@ class TestDepth:
         with pytest.raises(smarter.APIResponseValidationError, match="nested deeper"):
             await collect(client.completions.stream(model="m", prompt="x"))
 
+    async def test_a_deep_chat_chunk_names_the_client_limit(
+        self, raw: Callable[..., RawServer], raw_client: Callable[..., AnyClient]
+    ) -> None:
+        """A chat chunk nested past the client's own limit: the error names that limit."""
+        chunk = b'{"id": "c", "choices": [], "x": [[[[[[1]]]]]]}'
+        server = raw(_answers(200, b"data: " + chunk + b"\r\n\r\n", "text/event-stream"))
+        client = raw_client(server.url, limits=smarter.Limits(max_json_depth=4))
+        messages = [{"role": "user", "content": "x"}]
+
+        with pytest.raises(smarter.APIResponseValidationError, match="nested deeper than 4"):
+            await collect(client.chat.completions.create(model="m", messages=messages, stream=True))
+
     async def test_within_the_limit_copies_and_pickles(
         self, raw: Callable[..., RawServer], raw_client: Callable[..., AnyClient]
     ) -> None:

@@ -76,6 +76,16 @@ async def _trickle(request: Request, writer: asyncio.StreamWriter) -> None:
         return
 
 
+async def _bad_chunk_later(request: Request, writer: asyncio.StreamWriter) -> None:
+    """The head, then (in another packet) a chunk size that is not hex."""
+    writer.write(head(200, content_type="text/event-stream", transfer_encoding="chunked"))
+    await writer.drain()
+    await asyncio.sleep(0.05)
+    writer.write(b"zz\r\n{}\r\n0\r\n\r\n")
+    await writer.drain()
+    await asyncio.sleep(30)
+
+
 class TestResume:
     async def test_a_replay_is_delivered_once(
         self, raw: Callable[..., RawServer], raw_client: Callable[..., AnyClient]
@@ -121,6 +131,18 @@ class TestSilence:
         start = time.monotonic()
 
         with pytest.raises(smarter.APITimeoutError, match="read timeout"):
+            await collect(client.completions.stream(model="m", prompt="x"))
+
+        assert time.monotonic() - start < 5
+
+    async def test_a_parser_failure_after_the_head_does_not_hang(
+        self, raw: Callable[..., RawServer], raw_client: Callable[..., AnyClient]
+    ) -> None:
+        """A malformed chunk after the head (aiohttp then drops its read timer): read= ends it."""
+        client = raw_client(raw(_bad_chunk_later).url, timeout=smarter.Timeout(None, read=0.5))
+        start = time.monotonic()
+
+        with pytest.raises(smarter.APITimeoutError):
             await collect(client.completions.stream(model="m", prompt="x"))
 
         assert time.monotonic() - start < 5
