@@ -117,6 +117,13 @@ def serve(handler: Handler) -> Iterator[RawServer]:
         async def stop() -> None:
             listener = state["listener"]
             listener.close()  # type: ignore[attr-defined]
+            # Handlers that stall on purpose are cancelled: since Python 3.12.1
+            # wait_closed() also waits for every connection to end.
+            current = asyncio.current_task()
+            handlers = [task for task in asyncio.all_tasks() if task is not current]
+            for task in handlers:
+                task.cancel()
+            await asyncio.gather(*handlers, return_exceptions=True)
             await listener.wait_closed()  # type: ignore[attr-defined]
 
         asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
