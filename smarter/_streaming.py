@@ -75,7 +75,7 @@ class StreamState(enum.Enum):
     """Released after an error: iterating again raises ``IncompleteStreamError``."""
 
 
-def _watch(stream: weakref.ref[AsyncStream[Any]]) -> None:
+def _tick(stream: weakref.ref[AsyncStream[Any]]) -> None:
     """The watchdog's tick (see AsyncStream._watch), if the stream still exists."""
     alive = stream()
     if alive is not None:
@@ -467,7 +467,7 @@ class AsyncStream(Generic[T]):
         # A weak reference: a stream left after `break` is still collected (and its
         # connection closed) at once, as without the watchdog.
         when = (now if since is None else since) + limit
-        self._watchdog = self._loop.call_at(when, _watch, weakref.ref(self))
+        self._watchdog = self._loop.call_at(when, _tick, weakref.ref(self))
 
     def _unwatch(self) -> None:
         if self._watchdog is not None:

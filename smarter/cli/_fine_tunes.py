@@ -31,15 +31,16 @@ def wait_for_job(
     spinner when that is a terminal.
     """
     started = time.monotonic()
-    last: list[str] = []
+    last: str | None = None
 
     with output.spinner(f"Waiting for {job_id}") as spinner:
 
         def progress(job: GetFineTuneResponse) -> None:
+            nonlocal last
             status = plain(job.status)
-            if last and last[-1] == status:
+            if status == last:
                 return
-            last.append(status)
+            last = status
             elapsed = f"{time.monotonic() - started:5.1f}s"
             output.note(Text.assemble((elapsed, "dim"), " ", job_id, " ", output.styled(status)))
             if spinner is not None:

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 from smarter._accumulate import CompletionAccumulator
 from smarter._converter import structure, structurer
 from smarter._exceptions import APIResponseValidationError
-from smarter._fastpath import loads_json
 from smarter._runner import AsyncRun, run_many
-from smarter._stream_kind import Accumulator, InStreamError, StreamKind, as_wire, max_json_depth
+from smarter._stream_kind import Accumulator, InStreamError, StreamKind, as_wire
 from smarter._streaming import AsyncStream
 from smarter.resources._base import (
     BOOL,
@@ -64,10 +63,7 @@ class CompletionChunks(StreamKind[CompletionStreamResponse]):
         self, text: str, event: str, response: HTTPResponse
     ) -> tuple[CompletionStreamResponse | None, bool]:
         """A chunk (None for a keep-alive), and whether it is ``finished``."""
-        try:
-            data = loads_json(text, max_json_depth(response))
-        except ValueError as exc:
-            raise self.not_json(text, response, exc) from exc
+        data = self.json(text, response)
         if data.__class__ is not dict:
             raise APIResponseValidationError(
                 "CompletionStreamResponse: $: expected an object", body=data, response=response

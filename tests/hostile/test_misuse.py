@@ -49,20 +49,16 @@ async def _files(request: Request, writer: asyncio.StreamWriter) -> None:
 
 
 class TestOneReader:
-    async def test_a_second_task_is_refused(
-        self, raw: Callable[..., RawServer], raw_client: Callable[..., AnyClient]
-    ) -> None:
+    async def test_a_second_task_is_refused(self, raw: Callable[..., RawServer]) -> None:
         """Two tasks iterating one stream: one POST; the second reader gets a SmarterError."""
         server = raw(_slow_stream)
-        client = raw_client(server.url)
-        if isinstance(client, smarter.Client):
-            pytest.skip("threads: see the blocking test")
-        stream = client.completions.stream(model="m", prompt="x")
+        async with smarter.AsyncClient(llm_engine_url=server.url, api_key="k") as client:
+            stream = client.completions.stream(model="m", prompt="x")
 
-        async def read() -> list[str]:
-            return [chunk.output.text async for chunk in stream]
+            async def read() -> list[str]:
+                return [chunk.output.text async for chunk in stream]
 
-        outcomes = await asyncio.gather(read(), read(), return_exceptions=True)
+            outcomes = await asyncio.gather(read(), read(), return_exceptions=True)
 
         refused = [o for o in outcomes if isinstance(o, smarter.SmarterError)]
         assert [o for o in outcomes if isinstance(o, list)] == [["x", "y"]]
