@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import types
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -36,7 +36,7 @@ from cattrs.errors import ClassValidationError, IterableValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from smarter._exceptions import APIResponseValidationError
-from smarter._fastpath import FieldPlan, generate_structure_fn
+from smarter._fastpath import FieldPlan, TopStructureFn, generate_structure_fn
 from smarter._wire import (
     INLINE_CHECKS,
     NULLABLE_CHECKS,
@@ -64,7 +64,6 @@ Hook = Callable[[Any, Any], Any]
 
 _UNIONS = (Union, types.UnionType)
 _DICTS = (dict, Mapping)
-_set_wire: Callable[[BaseModel, object], None] = vars(BaseModel)["_wire"].__set__
 _set_request_id: Callable[[Any, str | None], None] = vars(BaseModel)["_request_id"].__set__
 _set_headers: Callable[[Any, Any], None] = vars(BaseModel)["_response_headers"].__set__
 
@@ -221,9 +220,22 @@ def _model_factory(cls: type[Any], conv: cattrs.Converter) -> Hook:
     if conv.detailed_validation:
         return _detailed_model(cls, conv, keys)
     plans = [_plan(field, keys[field.name], conv) for field in attrs.fields(cls)]
-    return generate_structure_fn(
-        cls, plans, mismatch=mismatch, missing=_MissingFieldError, finish=_set_wire
+
+    def fail(data: Any, exc: Exception, response: Any, request_id: str | None) -> NoReturn:
+        raise _invalid(data, cls, exc, response, request_id) from _foreign(exc)
+
+    hook, top = generate_structure_fn(
+        cls,
+        plans,
+        mismatch=mismatch,
+        missing=_MissingFieldError,
+        wire_slot="_wire",
+        id_slot="_request_id",
+        headers_slot="_response_headers",
+        fail=fail,
     )
+    _TOPS[cls] = top
+    return hook
 
 
 def _detailed_model(
@@ -283,6 +295,8 @@ def configure(conv: cattrs.Converter) -> cattrs.Converter:
     return conv
 
 
+# The twin of a model's structure function that also keeps the request id (structurer).
+_TOPS: dict[Any, TopStructureFn] = {}
 _converter = configure(cattrs.Converter(detailed_validation=False))
 _detailed = configure(cattrs.Converter(detailed_validation=True))
 # The structure function of each result class, so that a call skips cattrs' dispatch.
@@ -303,19 +317,13 @@ def _hook_of(cls: Any) -> Hook:
 
 
 def structurer(cls: type[T]) -> Callable[[Any, HTTPResponse | None], T]:
-    """:func:`structure` bound to one class, for a loop that makes many (stream chunks)."""
-    hook = _hook_of(cls)
+    """:func:`structure` bound to one model class, for a loop that makes many (stream chunks).
 
-    def build(data: Any, response: HTTPResponse | None) -> T:
-        try:
-            obj: T = hook(data, cls)
-        except Exception as exc:
-            raise _invalid(data, cls, exc, response, None) from _foreign(exc)
-        if response is not None:
-            _set_request_id(obj, response.request_id)
-        return obj
-
-    return build
+    Raises:
+        KeyError: *cls* is not a model of :mod:`smarter.types`.
+    """
+    _hook_of(cls)  # makes the top-level function too (_model_factory)
+    return _TOPS[cls]
 
 
 def structure(
@@ -340,11 +348,19 @@ def structure(
         APIResponseValidationError: the body does not fit *cls*; the message names the path
             of the first field that does not.
     """
+    hook = _hook_of(cls)
+    # A model's own top-level function keeps the headers and the id as it builds.
     try:
-        obj: T = _hook_of(cls)(data, cls)
+        top = _TOPS.get(cls)
+    except TypeError:  # an unhashable type: no model
+        top = None
+    if top is not None:
+        return top(data, response, request_id)  # type: ignore[no-any-return]
+    try:
+        obj: T = hook(data, cls)
     except Exception as exc:
         raise _invalid(data, cls, exc, response, request_id) from _foreign(exc)
-    if isinstance(obj, BaseModel):
+    if isinstance(obj, BaseModel):  # a union or a generic alias of models, say
         if response is not None:
             _set_headers(obj, response.headers)
             if request_id is None:

@@ -7,12 +7,15 @@ Nothing here decides policy: what a field accepts, its wire names and its checks
 **Generated structure functions** (benchmarks/stream.py: half the cost of a stream chunk;
 benchmarks/async_json.py). cattrs' generated function calls the class with keyword
 arguments, and a frozen attrs ``__init__`` sets each slot through ``object.__setattr__``.
-The function generated here makes the object with ``object.__new__`` and fills its slots
-through their descriptors, with the common leaf checks written inline. That skips
-``__init__``, so the class must not need it: :func:`check_contract` asserts, when a function
-is generated, that the class is a slotted attrs class whose fields have no validator, no
-converter and no ``on_setattr`` hook, and that it has no ``__attrs_post_init__``. A class that
-breaks the contract fails loudly the first time it is structured, never silently.
+The function generated here makes the object as an instance of a *builder*: a subclass with
+no slots of its own and the plain ``object.__setattr__``, whose slots plain assignments fill
+(the interpreter's fastest store, where a slot descriptor's ``__set__`` is a call); the
+object then becomes a *cls* by ``__class__`` assignment, which the identical layout allows.
+The common leaf checks are written inline. That skips ``__init__``, so the class must not
+need it: :func:`check_contract` asserts, when a function is generated, that the class is a
+slotted attrs class whose fields have no validator, no converter and no ``on_setattr`` hook,
+that it has no ``__attrs_post_init__``, and that a builder's object becomes one. A class
+that breaks the contract fails loudly the first time it is structured, never silently.
 
 **The JSON shortcuts** (benchmarks/stream.py, per event; benchmarks/async_json.py, per
 call): :func:`loads_json` calls the C scanner behind ``json.loads`` directly, without its two
@@ -26,10 +29,11 @@ from __future__ import annotations
 import json
 import json.encoder
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, NoReturn, Protocol
 
 __all__ = [
     "FieldPlan",
+    "TopStructureFn",
     "check_contract",
     "dumps_compact",
     "generate_structure_fn",
@@ -60,22 +64,27 @@ def loads_json(data: str | bytes, max_depth: int = 128) -> Any:
         end = -1
     except RecursionError:
         raise _too_deep(max_depth) from None
-    if end != len(text):
-        # Space around the value, a BOM, another encoding, trailing bytes or invalid JSON:
-        # json.loads decides.
-        try:
-            value = json.loads(data)
-        except RecursionError:
-            raise _too_deep(max_depth) from None
     # Nesting N deep takes N opening brackets: a document with no more than max_depth of them
     # cannot be too deep, and counting them is two C calls where the walk below is Python over
     # every container (benchmarks/instructions.py, tool-call chunks: ~40,000 instructions per
     # event). Brackets inside strings only make the count larger, never wrongly small.
-    if (
-        len(data) > 2 * max_depth
-        and _opening_brackets(data) > max_depth
-        and _depth(value, max_depth) > max_depth
-    ):
+    if end == len(text):
+        # Counted inline, not by _opening_brackets: the call costs as much as the counting
+        # (the same benchmark).
+        if (
+            len(text) > 2 * max_depth
+            and text.count("[") + text.count("{") > max_depth
+            and _depth(value, max_depth) > max_depth
+        ):
+            raise _too_deep(max_depth)
+        return value
+    # Space around the value, a BOM, another encoding, trailing bytes or invalid JSON:
+    # json.loads decides.
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise _too_deep(max_depth) from None
+    if _opening_brackets(data) > max_depth and _depth(value, max_depth) > max_depth:
         raise _too_deep(max_depth)
     return value
 
@@ -133,6 +142,16 @@ def dumps_compact(value: Any) -> bytes:
     # A new encoder per call: its circular-reference markers are per document.
     encode = _c_make_encoder({}, _refuse, _c_encode_string, None, ":", ",", False, False, False)
     return "".join(encode(value, 0)).encode()
+
+
+class TopStructureFn(Protocol):
+    """``structure_top(d, response, request_id=None)``: a top-level result of a response.
+
+    *response* is anything with ``headers`` and ``request_id`` (or None); *request_id*, when
+    given, is kept instead of the response's.
+    """
+
+    def __call__(self, d: Any, response: Any, rid: str | None = None, /) -> Any: ...
 
 
 class FieldPlan:
@@ -222,94 +241,139 @@ def check_contract(cls: type[Any]) -> None:
         )
 
 
+def _builder(cls: type[Any]) -> type[Any]:
+    """The builder of *cls* (see the module docstring), checked to turn into a *cls*."""
+    # Both: they share one type slot, and a frozen class's own __delattr__ in it would make
+    # every store a call again.
+    plain = {"__setattr__": object.__setattr__, "__delattr__": object.__delattr__}
+    builder = type(cls.__name__, (cls,), {"__slots__": (), **plain})
+    probe: Any = object.__new__(builder)
+    probe.__class__ = cls
+    assert type(probe) is cls, f"a builder of {cls.__qualname__} does not become one"
+    return builder
+
+
 def generate_structure_fn(
     cls: type[Any],
     plans: Sequence[FieldPlan],
     *,
     mismatch: Callable[[str, Any], Exception],
     missing: type[Exception],
-    finish: Callable[[Any, dict[str, Any]], None],
-) -> Callable[[Any, Any], Any]:
+    wire_slot: str,
+    id_slot: str,
+    headers_slot: str,
+    fail: Callable[[Any, Exception, Any, str | None], NoReturn],
+) -> tuple[Callable[[Any, Any], Any], TopStructureFn]:
     """Generate ``structure(d, _) -> cls`` from the converter's field plans.
+
+    Returns:
+        The structure function, and its twin for a top-level result (a :data:`TopStructureFn`),
+        which also keeps the response's headers and request id in *headers_slot* and
+        *id_slot*, and turns any failure into *fail*'s error (benchmarks/stream.py and
+        async_json.py: a slot filled before the object is frozen is one store, where a
+        descriptor's ``__set__`` after is a call, and a wrapper function is one more frame).
 
     Args:
         cls: The model class; it must pass :func:`check_contract`.
         plans: One plan per field, in the class's field order.
         mismatch: ``mismatch(expected, value)`` makes the error of a value of the wrong type.
         missing: The exception raised with the wire key of an absent required field.
-        finish: Called with the new object and its wire dict (the converter keeps the dict).
+        wire_slot: The slot the wire dict is kept in (the converter keeps the dict).
+        id_slot: The slot the request id of a top-level result is kept in.
+        headers_slot: The slot the response headers of a top-level result are kept in.
+        fail: ``fail(d, exc, response, request_id)`` raises the error of a body that does not
+            fit, *exc* being what the structure function raised.
     """
     check_contract(cls)
+    slots = (wire_slot, id_slot, headers_slot, *(plan.name for plan in plans))
+    assert all(name.isidentifier() for name in slots)
     namespace: dict[str, Any] = {
         "_cls": cls,
+        "_builder": _builder(cls),
         "_new": object.__new__,
         "_absent": _MISSING,
         "_mismatch": mismatch,
         "_Missing": missing,
-        "_finish": finish,
+        "_fail": fail,
     }
     lines = [
-        "def structure_model(d, _):",
         "    if not isinstance(d, dict): raise _mismatch('object', d)",
-        "    o = _new(_cls)",
+        "    o = _new(_builder)",
     ]
     for index, plan in enumerate(plans):
-        namespace[f"_set{index}"] = getattr(cls, plan.name).__set__
-        first, *others = plan.keys
-        check = plan.check
-        if plan.items is not None:
-            # A list of models: each item built by the model's function, without the list
-            # and union hooks' calls; one item (a chunk's one choice, one tool-call
-            # fragment) without a comprehension's (benchmarks/stream.py, tool calls).
-            namespace[f"_item{index}"] = plan.items
-            namespace[f"_itype{index}"] = plan.item_type
-            item = f"_item{index}({{}}, _itype{index})"
-            check = (
-                f"v = ([{item.format('v[0]')}] if len(v) == 1 else "
-                f"[{item.format('x')} for x in v]) if v.__class__ is list else "
-                f"_hook{index}(v, _type{index})"
-            )
-            if plan.optional:
-                check = f"if v is not None: {check}"
-            namespace[f"_hook{index}"] = plan.hook
-            namespace[f"_type{index}"] = plan.type
-        if plan.nullable and not others:
-            # Absent or null: None either way, so no test of absence.
-            convert = check or f"if v is not None: v = _hook{index}(v, _type{index})"
-            namespace[f"_hook{index}"] = plan.hook
-            namespace[f"_type{index}"] = plan.type
-            lines += [f"    v = d.get({first!r})", f"    {convert}", f"    _set{index}(o, v)"]
-            continue
-        lines.append(f"    v = d.get({first!r}, _absent)")
-        lines.extend(f"    if v is _absent: v = d.get({alias!r}, _absent)" for alias in others)
-        if plan.required:
-            lines.append(f"    if v is _absent: raise _Missing({first!r})")
-            absent = None
-        elif plan.factory:
-            namespace[f"_factory{index}"] = plan.default
-            absent = f"_factory{index}()"
-        else:
-            namespace[f"_default{index}"] = plan.default
-            absent = f"_default{index}"
-        if check is not None:
-            convert = check
-        else:
-            namespace[f"_hook{index}"] = plan.hook
-            namespace[f"_type{index}"] = plan.type
-            convert = f"v = _hook{index}(v, _type{index})"
-            if plan.optional:
-                convert = f"if v is not None: {convert}"
-        if absent is None:
-            lines += [f"    {convert}", f"    _set{index}(o, v)"]
-        else:
-            lines += [
-                f"    if v is _absent: v = {absent}",
-                "    else:",
-                f"        {convert}",
-                f"    _set{index}(o, v)",
-            ]
-    lines += ["    _finish(o, d)", "    return o"]
-    source = "\n".join(lines)
+        lines += _field_lines(index, plan, namespace)
+    lines.append(f"    o.{wire_slot} = d")
+    # The builder's object becomes a *cls*, frozen, once every slot is filled.
+    end = ["    o.__class__ = _cls", "    return o"]
+    top = [
+        "    if response is not None:",
+        f"        o.{headers_slot} = response.headers",
+        "        if rid is None: rid = response.request_id",
+        f"    if rid is not None: o.{id_slot} = rid",
+    ]
+    source = "\n".join(
+        ["def structure_model(d, _):", *lines, *end]
+        + ["def structure_top(d, response, rid=None):", "  try:"]
+        + [f"  {line}" for line in (*lines, *top, *end)]
+        + ["  except Exception as exc:", "    _fail(d, exc, response, rid)"]
+    )
     exec(compile(source, f"<structure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102 (our own code)
-    structure_model: Callable[[Any, Any], Any] = namespace["structure_model"]
-    return structure_model
+    return namespace["structure_model"], namespace["structure_top"]
+
+
+def _field_lines(index: int, plan: FieldPlan, namespace: dict[str, Any]) -> list[str]:
+    """The lines that fill field number *index* from ``d`` (its names put in *namespace*)."""
+    store = f"o.{plan.name} = v"
+    first, *others = plan.keys
+    check = plan.check
+    if plan.items is not None:
+        # A list of models: each item built by the model's function, without the list
+        # and union hooks' calls; one item (a chunk's one choice, one tool-call
+        # fragment) without a comprehension's (benchmarks/stream.py, tool calls).
+        namespace[f"_item{index}"] = plan.items
+        namespace[f"_itype{index}"] = plan.item_type
+        item = f"_item{index}({{}}, _itype{index})"
+        check = (
+            f"v = ([{item.format('v[0]')}] if len(v) == 1 else "
+            f"[{item.format('x')} for x in v]) if v.__class__ is list else "
+            f"_hook{index}(v, _type{index})"
+        )
+        if plan.optional:
+            check = f"if v is not None: {check}"
+        namespace[f"_hook{index}"] = plan.hook
+        namespace[f"_type{index}"] = plan.type
+    if plan.nullable and not others:
+        # Absent or null: None either way, so no test of absence.
+        convert = check or f"if v is not None: v = _hook{index}(v, _type{index})"
+        namespace[f"_hook{index}"] = plan.hook
+        namespace[f"_type{index}"] = plan.type
+        return [f"    v = d.get({first!r})", f"    {convert}", f"    {store}"]
+    lines = [f"    v = d.get({first!r}, _absent)"]
+    lines.extend(f"    if v is _absent: v = d.get({alias!r}, _absent)" for alias in others)
+    if plan.required:
+        lines.append(f"    if v is _absent: raise _Missing({first!r})")
+        absent = None
+    elif plan.factory:
+        namespace[f"_factory{index}"] = plan.default
+        absent = f"_factory{index}()"
+    else:
+        namespace[f"_default{index}"] = plan.default
+        absent = f"_default{index}"
+    if check is not None:
+        convert = check
+    else:
+        namespace[f"_hook{index}"] = plan.hook
+        namespace[f"_type{index}"] = plan.type
+        convert = f"v = _hook{index}(v, _type{index})"
+        if plan.optional:
+            convert = f"if v is not None: {convert}"
+    if absent is None:
+        lines += [f"    {convert}", f"    {store}"]
+    else:
+        lines += [
+            f"    if v is _absent: v = {absent}",
+            "    else:",
+            f"        {convert}",
+            f"    {store}",
+        ]
+    return lines

@@ -267,18 +267,18 @@ class SSEDecoder:
         # The id line of the last event cut out, decoded once after the loop: only the id in
         # effect at the last event of a batch matters to a resume.
         id_line = None
+        # Cut at the data line's start: the value is what follows, without another slice.
+        data_start = eol + b"data: "
         for block in blocks:
-            if block[:6] == b"data: ":
-                data_line = block
-            elif block[:4] == b"id: ":
-                line, _, data_line = block.partition(eol)
-                if data_line[:6] != b"data: " or 0 in line or _CR in line or _LF in line:
-                    data_line = b""
+            line, found, value = block.partition(data_start)
+            if found:
+                if line[:4] != b"id: " or 0 in line or _CR in line or _LF in line:
+                    found = b""
                 else:
                     id_line = line
-            else:
-                data_line = b""
-            if not data_line or _CR in data_line or _LF in data_line:
+            elif block[:6] == b"data: ":
+                found, value = block, block[6:]
+            if not found or _CR in value or _LF in value:
                 # Anything but the two shapes above: line by line, ids settled first.
                 if id_line is not None:
                     self._id = id_line[4:].decode("utf-8", "replace") or None
@@ -286,13 +286,13 @@ class SSEDecoder:
                 events += self._lines([*block.splitlines(), b""])
                 continue
             if compact:
-                append(data_line[6:].decode("utf-8", "replace"))
+                append(value.decode("utf-8", "replace"))
                 continue
             if id_line is not None:
                 self._id = id_line[4:].decode("utf-8", "replace") or None
                 id_line = None
             event = new(ServerSentEvent)
-            event.data = data_line[6:].decode("utf-8", "replace")
+            event.data = value.decode("utf-8", "replace")
             event.event = "message"
             event.id = self._id
             event.retry = self._retry

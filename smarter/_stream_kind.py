@@ -29,7 +29,6 @@ __all__ = [
     "StreamKind",
     "as_wire",
     "drain",
-    "max_json_depth",
 ]
 
 T = TypeVar("T")
@@ -94,12 +93,6 @@ class InStreamError(Exception):
         self.body = body
 
 
-def max_json_depth(response: HTTPResponse) -> int:
-    """The deepest JSON nesting the call of *response* accepts (``Limits.max_json_depth``)."""
-    request = response.request
-    return request.limits.max_json_depth if request is not None else 128
-
-
 class Accumulates(Protocol[R_co]):
     """A chunk type whose stream folds into an ``R_co``: what ``final()`` returns.
 
@@ -143,6 +136,10 @@ class StreamKind(abc.ABC, Generic[T]):
     #: yes for a responses stream, whose every ending is an event (``response.completed``).
     final_event_required: ClassVar[bool] = False
 
+    #: The deepest JSON nesting an event may have: the stream sets its call's
+    #: ``Limits.max_json_depth`` here once, not each event (benchmarks/stream.py).
+    max_depth: int = 128
+
     def fold_wire(self) -> None:
         """From now on decode events into their wire dicts: no typed chunk is built.
 
@@ -173,13 +170,12 @@ class StreamKind(abc.ABC, Generic[T]):
             APIResponseValidationError: the event does not fit.
         """
 
-    @classmethod
-    def json(cls, data: str, response: HTTPResponse) -> Any:
+    def json(self, data: str, response: HTTPResponse) -> Any:
         """The event's data as JSON, or an error naming what arrived instead."""
         try:
-            return loads_json(data, max_json_depth(response))
+            return loads_json(data, self.max_depth)
         except ValueError as exc:
-            raise cls.not_json(data, response, exc) from exc
+            raise self.not_json(data, response, exc) from exc
 
     @staticmethod
     def not_json(

@@ -93,6 +93,7 @@ class AsyncStream(Generic[T]):
 
     def __init__(self, *, open: Opener, kind: StreamKind[T], request: Request) -> None:
         self._open = open
+        kind.max_depth = request.limits.max_json_depth
         self._kind = kind
         self._decode = kind.decode
         self._request = request

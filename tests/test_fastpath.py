@@ -1,14 +1,26 @@
-"""The JSON fast paths: the same answers as the json module, and a bound on nesting."""
+"""The fast paths: JSON as the json module reads it, bounded; structure functions by contract."""
 
 from __future__ import annotations
 
 import json
+import pickle
+import types
+from typing import Any, NoReturn
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smarter._fastpath import JSONTooDeepError, dumps_compact, loads_json
+from smarter._converter import structure
+from smarter._fastpath import (
+    FieldPlan,
+    JSONTooDeepError,
+    dumps_compact,
+    generate_structure_fn,
+    loads_json,
+)
+from smarter.types import CompletionStreamOutput, CompletionStreamResponse
 
 JSON = st.recursive(
     st.none()
@@ -56,3 +68,68 @@ class TestDumps:
         """NaN and infinities are not JSON: a ValueError, not invalid JSON on the wire."""
         with pytest.raises(ValueError):
             dumps_compact(value)
+
+
+@attrs.frozen(kw_only=True)
+class _Point:
+    x: int
+    wire: object = None
+    headers: object = None
+    rid: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class _Checked:
+    x: int = attrs.field(validator=attrs.validators.gt(0))
+
+
+class _Failed(Exception):
+    pass
+
+
+def _fail(d: Any, exc: Exception, response: Any, rid: str | None) -> NoReturn:
+    raise _Failed(d, type(exc).__name__, rid)
+
+
+def _generate(cls: type[Any]) -> tuple[Any, Any]:
+    return generate_structure_fn(
+        cls,
+        [FieldPlan("x", ["x"], required=True, hook=lambda v, _: v)],
+        mismatch=lambda expected, value: TypeError(expected),
+        missing=KeyError,
+        wire_slot="wire",
+        id_slot="rid",
+        headers_slot="headers",
+        fail=_fail,
+    )
+
+
+class TestGeneratedStructure:
+    def test_objects_are_their_class_and_frozen(self) -> None:
+        """A built object is exactly its class (no builder shows), frozen, nested ones too."""
+        chunk = structure({"output": {"text": "a", "finished": True}}, CompletionStreamResponse)
+
+        assert type(chunk) is CompletionStreamResponse
+        assert type(chunk.output) is CompletionStreamOutput
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            chunk.output.text = "b"  # type: ignore[misc]
+        assert pickle.loads(pickle.dumps(chunk)) == chunk
+
+    def test_a_class_with_a_validator_is_refused(self) -> None:
+        """A class whose __init__ does work the fast path would skip fails when generated."""
+        with pytest.raises(AssertionError, match="validator"):
+            _generate(_Checked)
+
+    def test_top_keeps_the_response_and_reports_failures(self) -> None:
+        """The top-level twin keeps headers and id; a body that does not fit goes to fail."""
+        structure_model, top = _generate(_Point)
+        response = types.SimpleNamespace(headers={"a": "b"}, request_id="req_1")
+        wire = {"x": 1}
+
+        assert top(wire, response) == _Point(x=1, wire=wire, headers={"a": "b"}, rid="req_1")
+        assert top(wire, response, "req_2").rid == "req_2"
+        assert (top(wire, None, "req_3").rid, top(wire, None).x) == ("req_3", 1)
+        assert type(structure_model(wire, _Point)) is _Point
+        with pytest.raises(_Failed) as failed:
+            top({"y": 2}, response, "req_4")
+        assert failed.value.args == ({"y": 2}, "KeyError", "req_4")

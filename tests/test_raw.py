@@ -148,6 +148,16 @@ class TestResponseHeaders:
         assert result._response_headers["X-RateLimit-Remaining-Requests"] == "41"
         assert result.output._response_headers is None  # nested objects have none
 
+    async def test_stream_chunks_keep_the_response(self, client: AnyClient) -> None:
+        """Each chunk of a stream keeps its response's headers and request id."""
+        stream = client.completions.stream(model="example-model", prompt="Hi", max_new_tokens=3)
+
+        chunks = await collect(stream)
+
+        assert chunks
+        assert all(c._response_headers is stream.response.headers for c in chunks)
+        assert {c._request_id for c in chunks} == {stream.request_id} != {None}
+
     async def test_raw_headers_are_the_results(self, client: AnyClient) -> None:
         """The raw response's headers are the ones its parsed result keeps."""
         file_id = await upload(client)

@@ -193,6 +193,17 @@ class TestChunking:
 
         assert (stream.events, False) == (events, decoder.close())
 
+    @given(stream=event_streams(), data=st.data())
+    def test_compact_form(self, stream: EventStream, data: st.DataObject) -> None:
+        """The streams' compact form: the same events, a plain message one as its data alone."""
+        decoder = SSEDecoder(compact=True)
+        got = [e for chunk in data.draw(chunkings(stream.body)) for e in decoder.feed(chunk)]
+
+        assert [e if isinstance(e, str) else e.data for e in got] == [
+            e.data for e in stream.events
+        ]
+        assert all(e.event == "message" for e, g in zip(stream.events, got) if isinstance(g, str))
+
     @given(stream=event_streams())
     def test_byte_by_byte(self, stream: EventStream) -> None:
         """Feeding a stream one byte at a time gives the events it was written from."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from smarter._accumulate import ChatAccumulator
 from smarter._converter import structure, structurer
 from smarter._fastpath import loads_json
-from smarter._stream_kind import Accumulator, InStreamError, StreamKind, as_wire, max_json_depth
+from smarter._stream_kind import Accumulator, InStreamError, StreamKind, as_wire
 from smarter.types.chat import ChatCompletion, ChatCompletionChunk
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class ChatChunks(StreamKind[ChatCompletionChunk]):
         # Speed (benchmarks/stream.py): the JSON scanner first; [DONE] is the one event that
         # is not JSON, looked for only then.
         try:
-            data = loads_json(text, max_json_depth(response))
+            data = loads_json(text, self.max_depth)
         except ValueError as exc:
             if text.strip() == "[DONE]":
                 return None, True
