@@ -323,6 +323,22 @@ class TestFinal:
 
         assert stream.state in (smarter.StreamState.CLOSED, smarter.StreamState.FAILED)
 
+    @pytest.mark.parametrize("output", ["oops", ["a list"], 7])
+    async def test_a_completion_chunk_of_the_wrong_shape_is_a_validation_error(
+        self, client: AnyClient, server: ReferenceServer, output: object
+    ) -> None:
+        """final() of a completion stream whose chunk's output is no object: the server's fault."""
+        body = f"data: {json.dumps({'request_id': 'r', 'output': output})}\n\n"
+        server.inject(
+            "POST",
+            "v1/llm/completions-stream",
+            Fault(status=200, body=body, content_type="text/event-stream"),
+        )
+
+        stream = client.completions.stream(model="example-model", prompt="Hi")
+        with pytest.raises(smarter.APIResponseValidationError, match="does not fit"):
+            await run(stream.final())
+
 
 class TestFinalEvent:
     async def test_responses_stream_ended_early_is_incomplete(

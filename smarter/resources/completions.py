@@ -86,8 +86,10 @@ class CompletionChunks(StreamKind[CompletionStreamResponse]):
         output = data.get("output")
         if output is None:
             return None, False
-        # Read from the wire dict: the chunk was just built from it (and checked).
-        return self._build(data, response), output.get("finished") is True
+        # Read from the wire dict: the chunk was just built from it (and checked), or, when
+        # final() folds wire dicts (fold_wire), the accumulator reports a misshapen output.
+        chunk = self._build(data, response)
+        return chunk, output.__class__ is dict and output.get("finished") is True
 
     def fold_wire(self) -> None:
         """Decode into wire dicts from now on (``final()``)."""
