@@ -11,6 +11,7 @@ attempt through the transport and turns an error status into the exception of th
 
 from __future__ import annotations
 
+import functools
 import platform
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -417,8 +418,18 @@ def decode(response: HTTPResponse, cast_to: type[T], *, envelope: bool) -> T:
                 response=response,
             )
         data = data["data"]
-    # Imported on the first answer rather than with the package: cattrs is a tenth of
-    # `import smarter`, and a module already imported costs a dict lookup here.
+    result: T = _structure()(data, cast_to, response=response)
+    return result
+
+
+@functools.cache
+def _structure() -> Callable[..., Any]:
+    """The converter's ``structure``, imported on the first answer, not with the package.
+
+    cattrs is a tenth of ``import smarter``. Cached rather than imported in ``decode``: an
+    import statement run per call cost ~10,000 instructions, AttributeErrors raised and
+    dropped inside it included (benchmarks/instructions.py, async completions.create).
+    """
     from smarter._converter import structure
 
-    return structure(data, cast_to, response=response)
+    return structure
