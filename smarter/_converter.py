@@ -348,18 +348,17 @@ def structure(
         APIResponseValidationError: the body does not fit *cls*; the message names the path
             of the first field that does not.
     """
-    hook = _hook_of(cls)
-    # A model's own top-level function keeps the headers and the id as it builds.
     try:
+        hook = _hook_of(cls)
+        # A model's own top-level function keeps the headers and the id as it builds (and
+        # reports a body that does not fit itself).
         top = _TOPS.get(cls)
-    except TypeError:  # an unhashable type: no model
-        top = None
-    if top is not None:
-        return top(data, response, request_id)  # type: ignore[no-any-return]
-    try:
-        obj: T = hook(data, cls)
+        if top is None:
+            obj: T = hook(data, cls)
     except Exception as exc:
         raise _invalid(data, cls, exc, response, request_id) from _foreign(exc)
+    if top is not None:
+        return top(data, response, request_id)  # type: ignore[no-any-return]
     if isinstance(obj, BaseModel):  # a union or a generic alias of models, say
         if response is not None:
             _set_headers(obj, response.headers)

@@ -15,7 +15,10 @@ The common leaf checks are written inline. That skips ``__init__``, so the class
 need it: :func:`check_contract` asserts, when a function is generated, that the class is a
 slotted attrs class whose fields have no validator, no converter and no ``on_setattr`` hook,
 that it has no ``__attrs_post_init__``, and that a builder's object becomes one. A class
-that breaks the contract fails loudly the first time it is structured, never silently.
+that breaks the contract fails loudly the first time it is structured, never silently. (A
+builder is a real subclass: ``cls.__subclasses__()`` lists it. An object left half-built by
+a body that does not fit is still a builder's, seen only by a debugger's view of the
+failed frame.)
 
 **The JSON shortcuts** (benchmarks/stream.py, per event; benchmarks/async_json.py, per
 call): :func:`loads_json` calls the C scanner behind ``json.loads`` directly, without its two
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import json
 import json.encoder
+import keyword
 from collections.abc import Callable, Sequence
 from typing import Any, Final, NoReturn, Protocol
 
@@ -145,10 +149,10 @@ def dumps_compact(value: Any) -> bytes:
 
 
 class TopStructureFn(Protocol):
-    """``structure_top(d, response, request_id=None)``: a top-level result of a response.
+    """``structure_top(d, response, rid=None)``: a top-level result of a response.
 
-    *response* is anything with ``headers`` and ``request_id`` (or None); *request_id*, when
-    given, is kept instead of the response's.
+    *response* is anything with ``headers`` and ``request_id`` (or None); *rid*, when given,
+    is kept as the request id instead of the response's.
     """
 
     def __call__(self, d: Any, response: Any, rid: str | None = None, /) -> Any: ...
@@ -242,7 +246,13 @@ def check_contract(cls: type[Any]) -> None:
 
 
 def _builder(cls: type[Any]) -> type[Any]:
-    """The builder of *cls* (see the module docstring), checked to turn into a *cls*."""
+    """The builder of *cls* (see the module docstring), checked to turn into a *cls*.
+
+    One per class, however often a converter asks: each is a subclass of *cls* for good.
+    """
+    builder = _BUILDERS.get(cls)
+    if builder is not None:
+        return builder
     # Both: they share one type slot, and a frozen class's own __delattr__ in it would make
     # every store a call again.
     plain = {"__setattr__": object.__setattr__, "__delattr__": object.__delattr__}
@@ -250,7 +260,11 @@ def _builder(cls: type[Any]) -> type[Any]:
     probe: Any = object.__new__(builder)
     probe.__class__ = cls
     assert type(probe) is cls, f"a builder of {cls.__qualname__} does not become one"
+    _BUILDERS[cls] = builder
     return builder
+
+
+_BUILDERS: dict[type[Any], type[Any]] = {}
 
 
 def generate_structure_fn(
@@ -286,7 +300,7 @@ def generate_structure_fn(
     """
     check_contract(cls)
     slots = (wire_slot, id_slot, headers_slot, *(plan.name for plan in plans))
-    assert all(name.isidentifier() for name in slots)
+    assert all(name.isidentifier() and not keyword.iskeyword(name) for name in slots)
     namespace: dict[str, Any] = {
         "_cls": cls,
         "_builder": _builder(cls),

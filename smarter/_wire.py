@@ -177,25 +177,26 @@ def structure_open_enum(value: Any, enum_cls: type[_WireEnum]) -> _WireEnum | st
     raise mismatch("str", value)
 
 
-# The leaf hooks the generated functions check inline instead of calling (see _fastpath).
+# The leaf hooks the generated functions check inline instead of calling (see _fastpath,
+# whose namespace names the error maker `_mismatch`).
 INLINE_CHECKS: dict[Hook, str] = {
     # `v.__class__ is` first: the exact type, the common case, without a call.
     structure_str: (
-        "if v.__class__ is not str and not isinstance(v, str): raise mismatch('str', v)"
+        "if v.__class__ is not str and not isinstance(v, str): raise _mismatch('str', v)"
     ),
     structure_optional_str: (
         "if v is not None and v.__class__ is not str and not isinstance(v, str): "
-        "raise mismatch('str', v)"
+        "raise _mismatch('str', v)"
     ),
     structure_int: (
         "if v.__class__ is not int and (not isinstance(v, int) or v.__class__ is bool): "
-        "raise mismatch('int', v)"
+        "raise _mismatch('int', v)"
     ),
     structure_optional_int: (
         "if v is not None and v.__class__ is not int and "
-        "(not isinstance(v, int) or v.__class__ is bool): raise mismatch('int', v)"
+        "(not isinstance(v, int) or v.__class__ is bool): raise _mismatch('int', v)"
     ),
-    structure_bool: "if v is not True and v is not False: raise mismatch('bool', v)",
+    structure_bool: "if v is not True and v is not False: raise _mismatch('bool', v)",
 }
 # The inline checks that let null through: a field with one of them and a default of None
 # needs no test of absence (see _fastpath).

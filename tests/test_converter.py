@@ -57,6 +57,24 @@ class TestValidationErrors:
 
         assert expected == _error(body, CompletionSyncResponse)
 
+    @pytest.mark.parametrize("output", [{"text": 5}, {"text": "a", "num_completion_tokens": "1"}])
+    def test_a_wrong_leaf_chains_nothing(self, output: dict[str, Any]) -> None:
+        """A value of the wrong type: all in the message (redactable), no cause carrying it."""
+        with pytest.raises(APIResponseValidationError) as info:
+            structure({"output": output}, CompletionSyncResponse)
+
+        assert info.value.__cause__ is None
+        assert "expected" in info.value.message
+
+    def test_a_type_it_cannot_build_is_a_validation_error(self) -> None:
+        """A class no converter knows: the call's error, not the converter's."""
+
+        class Plain:
+            pass
+
+        with pytest.raises(APIResponseValidationError, match="Plain"):
+            structure({}, Plain)
+
     def test_bool_for_int(self) -> None:
         """A bool is not an int, although Python says it is."""
         body = {

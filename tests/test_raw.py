@@ -155,6 +155,7 @@ class TestResponseHeaders:
         chunks = await collect(stream)
 
         assert chunks
+        assert stream.response is not None
         assert all(c._response_headers is stream.response.headers for c in chunks)
         assert {c._request_id for c in chunks} == {stream.request_id} != {None}
 

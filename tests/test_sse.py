@@ -199,10 +199,9 @@ class TestChunking:
         decoder = SSEDecoder(compact=True)
         got = [e for chunk in data.draw(chunkings(stream.body)) for e in decoder.feed(chunk)]
 
-        assert [e if isinstance(e, str) else e.data for e in got] == [
-            e.data for e in stream.events
-        ]
-        assert all(e.event == "message" for e, g in zip(stream.events, got) if isinstance(g, str))
+        assert [e if isinstance(e, str) else e.data for e in got] == [e.data for e in stream.events]
+        pairs = zip(stream.events, got, strict=True)
+        assert all(e.event == "message" for e, g in pairs if isinstance(g, str))
 
     @given(stream=event_streams())
     def test_byte_by_byte(self, stream: EventStream) -> None:

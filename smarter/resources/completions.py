@@ -68,7 +68,7 @@ class CompletionChunks(StreamKind[CompletionStreamResponse]):
         try:
             data = loads_json(text, self.max_depth)
         except ValueError as exc:
-            raise self.not_json(text, response, exc) from None
+            raise self.not_json(text, response, exc) from exc
         if data.__class__ is not dict:
             raise APIResponseValidationError(
                 "CompletionStreamResponse: $: expected an object", body=data, response=response
