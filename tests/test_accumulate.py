@@ -303,41 +303,31 @@ class TestFinal:
             await run(stream.final())
 
     @pytest.mark.parametrize(
-        "chunk",
-        [{"id": "c", "object": "chat.completion.chunk", "choices": "oops"}, ["not", "an object"]],
+        ("route", "chunk"),
+        [
+            ("chat/completions", {"id": "c", "object": "chat.completion.chunk", "choices": "x"}),
+            ("chat/completions", ["not", "an object"]),
+            ("v1/llm/completions-stream", {"request_id": "r", "output": "oops"}),
+            ("v1/llm/completions-stream", {"request_id": "r", "output": ["a list"]}),
+            ("v1/llm/completions-stream", {"request_id": "r", "output": 7}),
+        ],
     )
     async def test_a_chunk_of_the_wrong_shape_is_a_validation_error(
-        self, client: AnyClient, server: ReferenceServer, chunk: object
+        self, client: AnyClient, server: ReferenceServer, route: str, chunk: object
     ) -> None:
         """final() builds no typed chunks, yet a misshapen one is the server's fault, said so."""
         body = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
-        server.inject(
-            "POST",
-            "chat/completions",
-            Fault(status=200, body=body, content_type="text/event-stream"),
-        )
+        server.inject("POST", route, Fault(status=200, body=body, content_type="text/event-stream"))
 
-        stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        stream: Any = (
+            client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+            if route == "chat/completions"
+            else client.completions.stream(model="example-model", prompt="Hi")
+        )
         with pytest.raises(smarter.APIResponseValidationError, match="does not fit"):
             await run(stream.final())
 
         assert stream.state in (smarter.StreamState.CLOSED, smarter.StreamState.FAILED)
-
-    @pytest.mark.parametrize("output", ["oops", ["a list"], 7])
-    async def test_a_completion_chunk_of_the_wrong_shape_is_a_validation_error(
-        self, client: AnyClient, server: ReferenceServer, output: object
-    ) -> None:
-        """final() of a completion stream whose chunk's output is no object: the server's fault."""
-        body = f"data: {json.dumps({'request_id': 'r', 'output': output})}\n\n"
-        server.inject(
-            "POST",
-            "v1/llm/completions-stream",
-            Fault(status=200, body=body, content_type="text/event-stream"),
-        )
-
-        stream = client.completions.stream(model="example-model", prompt="Hi")
-        with pytest.raises(smarter.APIResponseValidationError, match="does not fit"):
-            await run(stream.final())
 
 
 class TestFinalEvent:
