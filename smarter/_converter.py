@@ -295,7 +295,7 @@ def configure(conv: cattrs.Converter) -> cattrs.Converter:
     return conv
 
 
-# The twin of a model's structure function that also keeps the request id (structurer).
+# The twin of each model's structure function for a top-level result (structure, structurer).
 _TOPS: dict[Any, TopStructureFn] = {}
 _converter = configure(cattrs.Converter(detailed_validation=False))
 _detailed = configure(cattrs.Converter(detailed_validation=True))
