@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from smarter._accumulate import CompletionAccumulator
 from smarter._converter import structure, structurer
 from smarter._exceptions import APIResponseValidationError
-from smarter._fastpath import loads_json
 from smarter._runner import AsyncRun, run_many
 from smarter._stream_kind import Accumulator, InStreamError, StreamKind, as_wire
 from smarter._streaming import AsyncStream
@@ -64,11 +63,7 @@ class CompletionChunks(StreamKind[CompletionStreamResponse]):
         self, text: str, event: str, response: HTTPResponse
     ) -> tuple[CompletionStreamResponse | None, bool]:
         """A chunk (None for a keep-alive), and whether it is ``finished``."""
-        # Speed (benchmarks/stream.py): the scanner called here, not through self.json.
-        try:
-            data = loads_json(text, self.max_depth)
-        except ValueError as exc:
-            raise self.not_json(text, response, exc) from exc
+        data = self.json(text, response)
         if data.__class__ is not dict:
             raise APIResponseValidationError(
                 "CompletionStreamResponse: $: expected an object", body=data, response=response
