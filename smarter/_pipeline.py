@@ -12,6 +12,7 @@ attempt through the transport and turns an error status into the exception of th
 from __future__ import annotations
 
 import functools
+import logging
 import platform
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -27,7 +28,7 @@ from smarter._exceptions import (
 )
 from smarter._fastpath import JSONTooDeepError, loads_json
 from smarter._lifetime import ClientState
-from smarter._logging import log_attempt, log_headers
+from smarter._logging import log_attempt, log_headers, logger
 from smarter._pagination import AsyncPage, AsyncPaginator, Items
 from smarter._raw import capturing
 from smarter._request import (
@@ -38,7 +39,7 @@ from smarter._request import (
     Service,
     check_options,
     encode_json,
-    new_ids,
+    new_id,
     query_value,
 )
 from smarter._response import HTTPResponse
@@ -184,10 +185,12 @@ class Pipeline:
             creates = None
         route = self._routes.get(service) or self._route(service)
         headers = route.headers.copy()
-        request_id, idempotency_key = new_ids(method)
+        # One UUID names the logical call: its request id and, for a method that changes
+        # something, its idempotency key (both the same on every attempt, PROTOCOL.md).
+        request_id = new_id()
         headers["X-Smarter-RequestId"] = request_id
-        if idempotency_key is not None:
-            headers["Idempotency-Key"] = idempotency_key
+        if method != "GET":
+            headers["Idempotency-Key"] = request_id
         max_retries = self._max_retries
         body: Body = None
         if form is not None:
@@ -305,8 +308,11 @@ class Pipeline:
             APIError: the last failure, once it may not be retried or no retries are left.
         """
         # Speed (benchmarks/async_json.py): the first attempt is _attempt(request) written
-        # out, a coroutine less on every call; any failure goes to the retry policy.
-        log_headers(request)
+        # out, a coroutine less on every call; any failure goes to the retry policy. One
+        # look at the log level: the headers are logged at DEBUG, the answer at INFO.
+        logging_on = logger.isEnabledFor(logging.INFO)
+        if logging_on:
+            log_headers(request)
         try:
             response = await self._transport.send(request)
         except APIError as error:
@@ -314,7 +320,7 @@ class Pipeline:
         else:
             if response.status_code >= 400:
                 response = await self._retried(request, make_status_error(response))
-            else:
+            elif logging_on:
                 log_attempt(request, response.status_code, 1, response.request_id)
         raw = capturing.get()  # a `with_raw_response` call keeps the response (smarter._raw)
         if raw is not None:

@@ -373,6 +373,7 @@ class Transport:
         session = self.session()
         url = request.url
         headers = request.headers
+        body = request.body
         try:
             for hops in range(_HOPS):
                 # A coroutine per request costs more than the dict lookup that usually
@@ -382,7 +383,7 @@ class Transport:
                     request.method,
                     url,
                     headers=headers,
-                    data=_aiohttp_body(request.body),
+                    data=body if body is None or body.__class__ is bytes else _aiohttp_body(body),
                     timeout=_client_timeout(request.timeout, False),
                     proxy=proxy,
                     proxy_auth=proxy_auth,

@@ -192,6 +192,16 @@ class TestHeaders:
         assert [key is not None for key in keys] == [True, False, True]
         assert len({keys[0], keys[2]}) == 2
 
+    async def test_idempotency_key_is_the_request_id(
+        self, client: AnyClient, server: ReferenceServer
+    ) -> None:
+        """One UUID names a call: its Idempotency-Key is its X-Smarter-RequestId."""
+        await run(client.completions.create(model="example-model", prompt="hi"))
+
+        headers = server.requests[-1].headers
+        assert uuid.UUID(headers["Idempotency-Key"]).version == 4
+        assert headers["Idempotency-Key"] == headers["X-Smarter-RequestId"]
+
     async def test_callers_idempotency_key_wins(
         self, client: AnyClient, server: ReferenceServer
     ) -> None:

@@ -9,9 +9,10 @@ build the :class:`~smarter._request.Request` through the client's pipeline, and 
 from __future__ import annotations
 
 import inspect
+import keyword
 import math
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Final, ParamSpec, TypeVar
 
 from smarter._raw import AsyncRawResponses
 from smarter._request import path_segment
@@ -216,29 +217,57 @@ class BodySpec:
 
     ``spec.build(prompt=prompt, top_k=top_k, ...)`` returns the body: each argument checked
     (a clear ``TypeError`` / ``ValueError`` naming it, before anything is sent), arguments
-    left at None left out. Passing an argument the spec does not declare is a programming
-    error, caught by an assertion: a new parameter is never sent by accident.
+    left at None left out. ``build`` takes the declared fields only, as keywords: passing
+    another name is a ``TypeError`` (a programming error), so a new parameter is never sent
+    by accident.
     """
 
-    __slots__ = ("_checks",)
+    __slots__ = ("_checks", "build")
+
+    build: Callable[..., dict[str, Any]]
 
     def __init__(self, **checks: Check) -> None:
         self._checks = checks
+        self.build = _compile_build(checks)
 
     @property
     def fields(self) -> frozenset[str]:
         """The names of the body's fields."""
         return frozenset(self._checks)
 
-    def build(self, **arguments: Any) -> dict[str, Any]:
-        """The body of these arguments (see the class docstring)."""
-        checks = self._checks
-        assert arguments.keys() <= checks.keys(), arguments.keys() - checks.keys()
-        body: dict[str, Any] = {}
-        for name, value in arguments.items():
-            if value is not None:
-                body[name] = checks[name](name, value)
-        return body
+
+# Speed (benchmarks/async_json.py, completions.create): each spec's ``build`` is generated,
+# one keyword-only parameter per field, so a call binds its arguments straight into locals
+# instead of building and walking a dict of them (0.66 instead of 1.5 µs for the fifteen
+# fields of a completion). A value of the plain type a check accepts as it is (a str for
+# STR, ...) is accepted inline, without calling the check.
+_ACCEPT: Final[dict[Check, str]] = {
+    STR: "{v}.__class__ is str",
+    INT: "{v}.__class__ is int",
+    NUMBER: "{v}.__class__ is int",  # a float is called: NaN and infinity are refused there
+    BOOL: "{v} is True or {v} is False",
+}
+
+
+def _compile_build(checks: Mapping[str, Check]) -> Callable[..., dict[str, Any]]:
+    """The ``build`` function of a spec (see :class:`BodySpec`)."""
+    namespace: dict[str, Any] = {}
+    lines = [f"def build(*, {', '.join(f'{name}=None' for name in checks)}):", "    body = {}"]
+    for i, (name, check) in enumerate(checks.items()):
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ValueError(f"{name!r} cannot be a field of a BodySpec")
+        namespace[f"_check{i}"] = check
+        value = f"_check{i}({name!r}, {name})"
+        if check is JSON:
+            value = name
+        elif check in _ACCEPT:
+            value = f"{name} if {_ACCEPT[check].format(v=name)} else {value}"
+        lines += [f"    if {name} is not None:", f"        body[{name!r}] = {value}"]
+    lines.append("    return body")
+    exec("\n".join(lines), namespace)  # noqa: S102 - our own field names, checked above
+    build: Callable[..., dict[str, Any]] = namespace["build"]
+    assert build() == {}, "a generated body builder must leave None fields out"
+    return build
 
 
 def check_limit(limit: object) -> Mapping[str, int]:
