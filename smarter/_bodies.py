@@ -32,12 +32,16 @@ class Errors(NamedTuple):
     """Raise the ``smarter`` error of one of them, chaining it."""
 
 
-def finished(request: Request, response: Any, content: bytes) -> HTTPResponse:
-    """The :class:`HTTPResponse` of an aiohttp response whose body is *content*."""
+def finished(request: Request, response: Any, content: bytes, url: Any = None) -> HTTPResponse:
+    """The :class:`HTTPResponse` of an aiohttp response whose body is *content*.
+
+    *url* is the URL the response answers, when the caller has it: aiohttp's ``url``
+    property costs as much again (benchmarks/async_json.py).
+    """
     headers = response.headers
     return HTTPResponse(
         method=request.method,
-        url=response.url,
+        url=response.url if url is None else url,
         status_code=response.status,
         headers=headers,
         content=content,

@@ -153,6 +153,7 @@ class AsyncClient(AnyRoute):
             connection_limit=_check_limit(connection_limit),
             http_session=http_session,
             session_factory=session_factory,
+            timeout=settings.timeout,
         )
         # The session owner id (`uid`) of chatbot prompts: one per client and its copies.
         self._start(settings, transport, primary=True, chatbot_uid=os.urandom(16).hex())

@@ -22,6 +22,11 @@ def test_ids_are_random_uuid4_and_never_repeat() -> None:
 
     assert all(_is_uuid4(text) for text in ids)
     assert len(set(ids)) == len(ids)
+    # Every random digit varies, each from its own random source: no column copied twice.
+    columns = [{text[c] for text in ids} for c in range(36)]
+    assert [len(seen) for seen in columns].count(16) == 30
+    assert columns[19] == set("89ab")
+    assert len({tuple(text[c] for text in ids) for c in range(36) if len(columns[c]) == 16}) == 30
 
 
 def test_threads_never_share_an_id() -> None:
