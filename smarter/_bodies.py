@@ -40,13 +40,13 @@ def finished(request: Request, response: Any, content: bytes, url: Any = None) -
     """
     headers = response.headers
     return HTTPResponse(
-        method=request.method,
-        url=response.url if url is None else url,
-        status_code=response.status,
-        headers=headers,
-        content=content,
-        request_id=headers.get("x-request-id") or request.request_id,
-        request=request,
+        request.method,
+        response.url if url is None else url,
+        response.status,
+        headers,
+        content,
+        headers.get("x-request-id") or request.request_id,
+        request,
     )
 
 

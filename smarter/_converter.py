@@ -329,7 +329,6 @@ def structurer(cls: type[T]) -> Callable[[Any, HTTPResponse | None], T]:
 def structure(
     data: Any,
     cls: type[T],
-    *,
     request_id: str | None = None,
     response: HTTPResponse | None = None,
 ) -> T:

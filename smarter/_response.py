@@ -35,9 +35,10 @@ class HTTPResponse:
     # A plain slotted class (not attrs): one is made per call (benchmarks/async_json.py).
     __slots__ = ("_url", "content", "headers", "method", "request", "request_id", "status_code")
 
-    def __init__(
+    # Not keyword-only: the transport makes one per call, and seven keywords cost twice
+    # the whole __init__ (benchmarks/async_json.py).
+    def __init__(  # noqa: PLR0917 (positional: see the comment above)
         self,
-        *,
         method: str,
         url: object,
         status_code: int,

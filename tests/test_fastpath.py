@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import pickle
 import types
@@ -63,11 +64,34 @@ class TestLoads:
 
 
 class TestDumps:
+    @given(JSON)
+    def test_agrees_with_json_dumps(self, value: object) -> None:
+        """Any JSON value encodes as compact, non-ASCII-escaping json.dumps encodes it."""
+        expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        assert dumps_compact(value) == expected.encode()
+
     @pytest.mark.parametrize("value", [float("nan"), float("inf"), [float("-inf")]])
     def test_non_finite_numbers_are_refused(self, value: object) -> None:
         """NaN and infinities are not JSON: a ValueError, not invalid JSON on the wire."""
         with pytest.raises(ValueError):
             dumps_compact(value)
+
+    def test_a_container_holding_itself_is_refused(self) -> None:
+        """A circular body is a ValueError, and the shared encoder still works after it."""
+        looped: dict[str, object] = {"a": [1]}
+        looped["self"] = looped
+
+        with pytest.raises(ValueError, match="Circular reference"):
+            dumps_compact(looped)
+        assert dumps_compact({"a": [1, "é"]}) == '{"a":[1,"é"]}'.encode()
+
+    def test_threads_share_the_encoder(self) -> None:
+        """Four threads encoding at once each get their own document, whole."""
+        bodies = [{"n": n, "items": list(range(n % 50))} for n in range(2_000)]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            encoded = list(pool.map(dumps_compact, bodies))
+
+        assert [json.loads(data) for data in encoded] == bodies
 
 
 @attrs.frozen(kw_only=True)

@@ -113,17 +113,11 @@ class AsyncAPIResource:
         after a failure that leaves it unsure is refused, see ``retry_creates``).
         """
         pipeline = self._pipeline
+        # Positionally: every call of every resource comes this way (see Pipeline.build).
         request = pipeline.build(
-            method,
-            path,
-            options,
-            service=self._service,
-            query=query,
-            json=json,
-            form=form,
-            creates=creates,
+            method, path, options, self._service, query, json, form, False, creates
         )
-        return pipeline.call(request, cast_to, envelope=envelope)
+        return pipeline.call(request, cast_to, envelope)
 
     def _stream(
         self,
