@@ -132,31 +132,23 @@ def _refuse(value: object) -> object:
 _c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
 _c_encode_string: Any = getattr(json.encoder, "c_encode_basestring", None)
 _slow = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
-# One encoder for every document: without circular-reference markers (None) it keeps no
-# state between calls, so threads may share it. A container that holds itself recurses
-# until RecursionError instead. Making an encoder per call cost 40 % of encoding a
-# completion's body (benchmarks/async_json.py, completions.create).
-_encode: Any = (
-    _c_make_encoder(None, _refuse, _c_encode_string, None, ":", ",", False, False, False)
-    if _c_make_encoder is not None
-    else None
-)
 
 
 def dumps_compact(value: Any) -> bytes:
     """``json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)``.
 
     Raises:
-        ValueError: a float is NaN or infinite, or a container holds itself (or nests
-            deeper than the recursion limit).
+        ValueError: a float is NaN or infinite, or a container holds itself.
         TypeError: a value JSON has no form for.
     """
-    if _encode is None:  # pragma: no cover - an interpreter without the C encoder
+    if _c_make_encoder is None:  # pragma: no cover - an interpreter without the C encoder
         return _slow(value).encode()
-    try:
-        return "".join(_encode(value, 0)).encode()
-    except RecursionError:
-        raise ValueError("Circular reference detected, or nesting too deep") from None
+    # A new encoder per call: its circular-reference markers are per document. (One shared
+    # encoder without markers saved ~300 ns, but a container holding itself then recurses
+    # until RecursionError, and on Python < 3.12 with a raised recursion limit or a small
+    # thread stack the C stack overflows first: a crash instead of a ValueError.)
+    encode = _c_make_encoder({}, _refuse, _c_encode_string, None, ":", ",", False, False, False)
+    return "".join(encode(value, 0)).encode()
 
 
 class TopStructureFn(Protocol):

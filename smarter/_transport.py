@@ -400,7 +400,9 @@ class Transport:
                         url, options["headers"] = follow(request, response, url, hops)
                         continue
                     content = await read_all(request, response, self._reading)
-                    return finished(request, response, content, url)
+                    # Our own URL on the first hop; after a redirect aiohttp's, which drops
+                    # the credentials and fragment a Location may carry.
+                    return finished(request, response, content, None if hops else url)
         except _Aiohttp.errors as exc:
             _raise(exc, request)
         except RuntimeError as exc:  # a caller's own session, closed under the client

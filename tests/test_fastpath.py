@@ -77,7 +77,7 @@ class TestDumps:
             dumps_compact(value)
 
     def test_a_container_holding_itself_is_refused(self) -> None:
-        """A circular body is a ValueError, and the shared encoder still works after it."""
+        """A circular body is a ValueError, and encoding goes on working after it."""
         looped: dict[str, object] = {"a": [1]}
         looped["self"] = looped
 
@@ -85,7 +85,7 @@ class TestDumps:
             dumps_compact(looped)
         assert dumps_compact({"a": [1, "é"]}) == '{"a":[1,"é"]}'.encode()
 
-    def test_threads_share_the_encoder(self) -> None:
+    def test_threads_encode_at_once(self) -> None:
         """Four threads encoding at once each get their own document, whole."""
         bodies = [{"n": n, "items": list(range(n % 50))} for n in range(2_000)]
         with concurrent.futures.ThreadPoolExecutor(4) as pool:

@@ -304,6 +304,23 @@ class TestRedirects:
         assert "Authorization" not in followed.headers
         assert followed.headers["X-Smarter-RequestId"] == seen[0]["X-Smarter-RequestId"]
 
+    async def test_credentials_of_a_location_are_never_shown(
+        self, kind: str, make_client: Callable[..., AnyClient], server: ReferenceServer
+    ) -> None:
+        """A Location with a user, a password and a fragment: the answer's URL shows neither."""
+        port = server.url.split(":")[2].split("/")[0]
+        target = f"http://user:s3cret@localhost:{port}/api/v1/cli/whoami/#frag"
+        with _Background(lambda: _redirecting_app(lambda: target, [])) as first:
+            client = make_client(
+                kind, base_url=f"http://127.0.0.1:{first.port}/api/v1/", max_retries=0
+            )
+            with pytest.raises(smarter.AuthenticationError) as caught:
+                await run(client.whoami())
+            await _close(client)
+
+        assert caught.value.response.url == f"http://localhost:{port}/api/v1/cli/whoami/"
+        assert "s3cret" not in str(caught.value)
+
     async def test_authorization_is_kept_for_the_same_origin(
         self, kind: str, make_client: Callable[..., AnyClient]
     ) -> None:

@@ -246,9 +246,10 @@ _ACCEPT: Final[dict[Check, str]] = {
 def _compile_build(checks: Mapping[str, Check]) -> Callable[..., dict[str, Any]]:
     """The ``build`` function of a spec (see :class:`BodySpec`)."""
     namespace: dict[str, Any] = {}
-    lines = [f"def build(*, {', '.join(f'{name}=None' for name in checks)}):", "    body = {}"]
+    lines = [f"def build(*, {', '.join(f'{name}=None' for name in checks)}):", "    _body = {}"]
     for i, (name, check) in enumerate(checks.items()):
-        if not name.isidentifier() or keyword.iskeyword(name):
+        # A leading underscore is the generated code's own (_body, _check0...).
+        if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
             raise ValueError(f"{name!r} cannot be a field of a BodySpec")
         namespace[f"_check{i}"] = check
         value = f"_check{i}({name!r}, {name})"
@@ -256,8 +257,8 @@ def _compile_build(checks: Mapping[str, Check]) -> Callable[..., dict[str, Any]]
             value = name
         elif check in _ACCEPT:
             value = f"{name} if {_ACCEPT[check].format(v=name)} else {value}"
-        lines += [f"    if {name} is not None:", f"        body[{name!r}] = {value}"]
-    lines.append("    return body")
+        lines += [f"    if {name} is not None:", f"        _body[{name!r}] = {value}"]
+    lines.append("    return _body")
     exec("\n".join(lines), namespace)  # noqa: S102 - our own field names, checked above
     build: Callable[..., dict[str, Any]] = namespace["build"]
     assert build() == {}, "a generated body builder must leave None fields out"

@@ -58,10 +58,16 @@ def test_an_undeclared_name_is_refused(value: int | None) -> None:
         SPEC.build(prompt="hi", top_k=value)
 
 
-def test_a_field_name_must_be_a_python_name() -> None:
-    """A field a keyword argument could not pass is refused when the spec is declared."""
-    with pytest.raises(ValueError, match="'class' cannot be a field"):
-        BodySpec(**{"class": STR})
+@pytest.mark.parametrize("name", ["class", "_body", "_check0"])
+def test_a_field_name_must_be_a_public_python_name(name: str) -> None:
+    """A keyword, or a name of the generated code's own, is refused when declared."""
+    with pytest.raises(ValueError, match=f"'{name}' cannot be a field"):
+        BodySpec(**{name: STR})
+
+
+def test_a_field_may_be_called_body() -> None:
+    """A field named like a local of other code is sent as any other."""
+    assert BodySpec(body=STR).build(body="hello") == {"body": "hello"}
 
 
 @given(st.dictionaries(st.sampled_from(sorted(CHECKS)), VALUES))
