@@ -35,8 +35,9 @@ class Errors(NamedTuple):
 def finished(request: Request, response: Any, content: bytes, url: Any = None) -> HTTPResponse:
     """The :class:`HTTPResponse` of an aiohttp response whose body is *content*.
 
-    *url* is the URL the response answers, when the caller has it: aiohttp's ``url``
-    property costs as much again (benchmarks/async_json.py).
+    *url* is the URL the response answers when it is the request's own (never one with
+    credentials or a fragment, which aiohttp's ``url`` drops): that property costs as much
+    again as the rest (benchmarks/async_json.py).
     """
     headers = response.headers
     return HTTPResponse(

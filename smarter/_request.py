@@ -125,7 +125,7 @@ def check_route(method: object, path: object, service: object) -> tuple[str, str
 # Random UUIDs (version 4) are made _BATCH at a time, as text, by slice copies that run in
 # C: the hex of os.urandom() goes column by column into rows of "xxxxxxxx-xxxx-4xxx-Vxxx-
 # xxxxxxxxxxxx " (benchmarks/instructions.py, files.get: an f-string per id cost 7,500
-# instructions, a third of building the request; this costs ~1,500). One system call a batch.
+# instructions, a third of building the request; this costs ~2,000). One system call a batch.
 _BATCH: Final = 256
 _ROW: Final = 37  # a UUID and a space
 _HEX_COLUMNS: Final = [c for c in range(36) if c not in (8, 13, 18, 23)]

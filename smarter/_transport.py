@@ -382,7 +382,7 @@ class Transport:
         url = request.url
         # Only the arguments that differ from aiohttp's defaults: each keyword costs ~900
         # instructions on its way through ClientSession.request (benchmarks/instructions.py,
-        # files.get: 9 of the 46 thousand over the floor were the transport's).
+        # files.get: passing the four defaults cost 3,600 a call).
         options: dict[str, Any] = {"headers": request.headers, "allow_redirects": False}
         if request.body is not None:
             options["data"] = _aiohttp_body(request.body)
