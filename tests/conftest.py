@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -27,6 +28,16 @@ AnyClient = smarter.AsyncClient | smarter.Client
 # The default run (and CI) runs everything.
 _SLOW_FOLDERS = frozenset({"cli", "hosts"})
 _SLOW_MODULES = frozenset({"test_load.py", "test_readme.py", "test_logging.py"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let the child processes of the Ctrl-C tests get SIGINT, even under ``nohup ... &``.
+
+    A shell starts a background job with SIGINT ignored, and an ignored signal stays ignored
+    across exec: the children those tests interrupt would never see it (and time out).
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
