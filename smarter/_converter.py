@@ -348,8 +348,8 @@ def structure(
             of the first field that does not.
     """
     # A model's own top-level function keeps the headers and the id as it builds (and
-    # reports a body that does not fit itself); it is made with the model's hook, so a
-    # class seen before goes straight to it (benchmarks/async_json.py).
+    # reports a body that does not fit itself). It is made with the model's hook, so from
+    # a class's second call on (benchmarks/async_json.py); the first goes the general way.
     try:
         top = _TOPS.get(cls)
     except TypeError:  # an unhashable type: the hook lookup below explains it
@@ -357,15 +357,10 @@ def structure(
     if top is not None:
         return top(data, response, request_id)  # type: ignore[no-any-return]
     try:
-        hook = _hook_of(cls)
-        top = _TOPS.get(cls)
-        if top is None:
-            obj: T = hook(data, cls)
+        obj: T = _hook_of(cls)(data, cls)
     except Exception as exc:
         raise _invalid(data, cls, exc, response, request_id) from _foreign(exc)
-    if top is not None:
-        return top(data, response, request_id)  # type: ignore[no-any-return]
-    if isinstance(obj, BaseModel):  # a union or a generic alias of models, say
+    if isinstance(obj, BaseModel):  # a model's first call, a union of models...
         if response is not None:
             _set_headers(obj, response.headers)
             if request_id is None:

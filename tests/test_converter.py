@@ -19,6 +19,7 @@ from type_strategies import MODELS, objects, wire_dicts
 import smarter.types
 from smarter import APIResponseValidationError
 from smarter._converter import structure, unstructure
+from smarter._response import HTTPResponse
 from smarter._wire import known_wire_keys, wire_keys
 from smarter.types import (
     BaseModel,
@@ -295,6 +296,22 @@ class TestBaseModel:
         expected = ("req-9", None)
 
         assert expected == (response._request_id, response.output._request_id)
+
+    def test_first_and_later_calls_keep_the_same(self) -> None:
+        """A model's first structure (the general path) keeps what its later ones keep."""
+
+        @attrs.frozen(kw_only=True)
+        class Fresh(BaseModel):
+            name: str
+
+        headers = {"x-request-id": "srv-1"}
+        response = HTTPResponse("GET", "http://h/", 200, headers, b"", "srv-1", None)
+        built = [structure({"name": "a", "more": 1}, Fresh, None, response) for _ in range(2)]
+
+        kept = [(o, o._wire, o._request_id, o._response_headers, o.more) for o in built]  # type: ignore[attr-defined]
+        assert (
+            kept[0] == kept[1] == (Fresh(name="a"), {"name": "a", "more": 1}, "srv-1", headers, 1)
+        )
 
     def test_frozen(self) -> None:
         """Results cannot be changed."""
