@@ -428,6 +428,11 @@ async def _on_prepare(request: web.Request, response: web.StreamResponse) -> Non
         stamped = service_of(request) == "openai"
     if stamped and REQUEST_ID in request:
         response.headers["x-request-id"] = request[REQUEST_ID]
+    # A fault that only shapes the normal answer still adds its headers (rate-limit headers
+    # on a success, say); a status answer already carries them.
+    fault = request.get(FAULT)
+    if fault is not None:
+        response.headers.update(fault.headers)
     transport = request.transport
     if LOG_HANDLE in request and transport is not None and not transport.is_closing():
         context.log.update(request[LOG_HANDLE], status=response.status)

@@ -11,7 +11,7 @@ import pytest
 
 from smarter.testing import Fault, ReferenceServer
 
-from .conftest import CLI, COMPLETION, OPENAI, STREAM, parse_sse, session_for
+from .conftest import CLI, COMPLETION, OPENAI, STREAM, SYNC, parse_sse, session_for
 
 JOB = {
     "model": "llama-2-7b",
@@ -165,6 +165,26 @@ class TestStatus:
             openai = r.status
 
         assert (engine, openai) == (200, 503)
+
+    async def test_headers_on_a_normal_answer(
+        self, server: ReferenceServer, http: aiohttp.ClientSession
+    ) -> None:
+        """A fault with headers only adds them to the route's own answer, JSON or stream."""
+        limit = {"x-ratelimit-remaining-requests": "7"}
+        server.inject("POST", "v1/llm/completions-*", Fault(headers=limit), Fault(headers=limit))
+        async with http.post(SYNC, json=COMPLETION) as r:
+            plain = (r.status, r.headers.get("x-ratelimit-remaining-requests"), await r.json())
+        async with http.post(STREAM, json=COMPLETION) as r:
+            events = parse_sse(await r.read())
+            streamed = (r.status, r.headers.get("x-ratelimit-remaining-requests"))
+        async with http.post(SYNC, json=COMPLETION) as r:
+            after = r.headers.get("x-ratelimit-remaining-requests")
+
+        assert plain[:2] == (200, "7")
+        assert plain[2]["output"]["text"]
+        assert streamed == (200, "7")
+        assert events
+        assert after is None
 
 
 class TestTiming:
