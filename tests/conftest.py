@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+from helpers import STILL
 from hypothesis import settings
 
 import smarter
@@ -70,6 +71,13 @@ def extended_server() -> Iterator[ReferenceServer]:
 
 
 @pytest.fixture
+def still_server() -> Iterator[ReferenceServer]:
+    """A reference server whose jobs and deployments move only by ``advance(STILL)``."""
+    with ReferenceServer.in_thread(job_step=STILL) as server:
+        yield server
+
+
+@pytest.fixture
 async def make_client(server: ReferenceServer) -> AsyncIterator[Callable[..., AnyClient]]:
     """Make clients of either kind bound to the server; all are closed after the test."""
     made: list[AnyClient] = []
@@ -101,6 +109,14 @@ def kind(request: pytest.FixtureRequest) -> str:
 def client(kind: str, make_client: Callable[..., AnyClient]) -> AnyClient:
     """A client of the parametrised kind, bound to the server."""
     return make_client(kind)
+
+
+@pytest.fixture
+def still_client(
+    kind: str, still_server: ReferenceServer, make_client: Callable[..., AnyClient]
+) -> AnyClient:
+    """A client of the parametrised kind, bound to the still server."""
+    return make_client(kind, **still_server.client_kwargs())
 
 
 @pytest.fixture

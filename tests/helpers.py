@@ -11,6 +11,20 @@ from typing import Any
 
 import smarter
 
+# A job step no test outlives: on a server made with it, jobs and deployments move only when
+# the test calls server.advance(STILL), one state at a time, and never race the clock.
+STILL = 3600.0
+
+
+def stepper(server: Any, seen: list[str]) -> Callable[[Any], None]:
+    """An ``on_progress`` that notes each status and moves a still server on one state."""
+
+    def progress(item: Any) -> None:
+        seen.append(str(item.status))
+        server.advance(STILL)
+
+    return progress
+
 
 async def run(value: Any) -> Any:
     """The result of a call of either client: awaited if it is awaitable."""

@@ -81,8 +81,9 @@ class ReferenceServer:
             comment and, in the ``extended`` profile, an ``output: null`` chunk on
             completion streams).
         token_delay: Seconds between two streamed chunks.
-        job_step: Fine-tuning jobs are PENDING for ``job_step`` seconds, RUNNING for
-            another ``job_step``, then SUCCESS.
+        job_step: Fine-tuning and batch jobs are PENDING for ``job_step`` seconds, RUNNING
+            for another ``job_step``, then SUCCESS; a deployment takes two steps to READY.
+            :meth:`advance` moves them on without waiting.
         legacy_chatbots: True: the ``smarter-legacy`` profile (kept from 0.2).
         paginate: Override the profile: list bodies with (True) or without (False) paging.
         request_ids: Override the profile: ``x-request-id`` on every answer, or on none.
@@ -324,6 +325,16 @@ class ReferenceServer:
         ``manifests`` (the platform's other kinds).
         """
         return self._context.state
+
+    def advance(self, seconds: float) -> None:
+        """Move every job and deployment *seconds* on, as if that much time had passed.
+
+        With a long ``job_step`` nothing moves on its own, and a test steps each job through
+        its states: ``server.advance(job_step)`` once per state. Thread-safe.
+
+        .. versionadded:: 0.3.0
+        """
+        self._context.state.advance(seconds)
 
     @property
     def requests(self) -> list[RecordedRequest]:

@@ -355,3 +355,36 @@ class ServerState:
     batch_jobs: dict[str, BatchJob] = dataclasses.field(default_factory=dict)
     """Batch completion jobs by id, in creation order."""
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
+
+    def advance(self, seconds: float) -> None:
+        """Move every job, batch job and deployment *seconds* on, as if that much time passed.
+
+        Their clocks are moved back (creation, cancellation, deployment start), so that a
+        test steps a server made with a long ``job_step`` through each state, rather than
+        racing a short one. A batch job that ends here writes its outputs at once.
+
+        Args:
+            seconds: How far to move them; not negative.
+
+        Raises:
+            TypeError: *seconds* is not a number.
+            ValueError: *seconds* is negative (or NaN).
+
+        .. versionadded:: 0.3.0
+        """
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise TypeError(f"seconds must be a number, not {seconds!r}")
+        if not seconds >= 0:
+            raise ValueError(f"seconds must not be negative, got {seconds!r}")
+        with self.lock:
+            clocked: list[FineTuneJob | BatchJob] = [*self.jobs.values(), *self.batch_jobs.values()]
+            for job in clocked:
+                job.created_at -= seconds
+                job.started -= seconds
+                if job.cancelled_at is not None:
+                    job.cancelled_at -= seconds
+            for endpoint in self.endpoints.values():
+                if endpoint.deployed_at is not None:
+                    endpoint.deployed_at -= seconds
+            for batch in self.batch_jobs.values():
+                batch.status()  # one that ended writes its outputs, read or not

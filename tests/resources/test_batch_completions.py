@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import run
+from helpers import STILL, run, stepper
 
 import smarter
 from smarter.testing import Fault, ReferenceServer
@@ -121,21 +121,20 @@ class TestCreate:
 
 
 class TestEndToEnd:
-    async def test_wait_then_outputs(self, client: AnyClient, tmp_path: Path) -> None:
+    async def test_wait_then_outputs(
+        self, still_client: AnyClient, still_server: ReferenceServer, tmp_path: Path
+    ) -> None:
         """A job is queued, runs, completes, and writes one output per prompt, in order."""
-        seen: list[str] = []
-        job = await run(create(client, tmp_path))
+        batches = still_client.batch_completions
+        job = await run(create(still_client, tmp_path))
 
-        done = await run(
-            client.batch_completions.wait(
-                job.job_id, poll_interval=0.01, on_progress=lambda j: seen.append(str(j.status))
-            )
-        )
+        seen: list[str] = []
+        progress = stepper(still_server, seen)
+        done = await run(batches.wait(job.job_id, poll_interval=0.01, on_progress=progress))
 
         outputs = json.loads((tmp_path / "out.json").read_text())
         assert (done.status, done.batch_job_status, done.done) == ("completed", "SUCCESS", True)
-        assert seen[0] in ("queued", "running")
-        assert seen[-1] == "completed"
+        assert seen == ["queued", "running", "completed"]
         assert [set(item) for item in outputs] == [
             {"text", "num_prompt_tokens", "num_completion_tokens", "tokens"}
         ] * 3
@@ -192,12 +191,17 @@ class TestEndToEnd:
 
         assert cancelled.success is False
 
-    async def test_cancel_where_jobs_stay(self, extended_client: AnyClient, tmp_path: Path) -> None:
+    async def test_cancel_where_jobs_stay(
+        self, kind: str, make_client: Any, tmp_path: Path
+    ) -> None:
         """Where a cancelled job is kept, waiting on it ends with status cancelled."""
-        job = await run(create(extended_client, tmp_path))
-        await run(extended_client.batch_completions.cancel(job.job_id))
+        with ReferenceServer.in_thread(job_step=STILL, profile="extended") as still:
+            client = make_client(kind, **still.client_kwargs())
+            job = await run(create(client, tmp_path))
+            await run(client.batch_completions.cancel(job.job_id))
+            still.advance(3 * STILL)
 
-        done = await run(extended_client.batch_completions.wait(job.job_id, poll_interval=0.01))
+            done = await run(client.batch_completions.wait(job.job_id, poll_interval=0.01))
 
         assert done.status == BatchCompletionStatus.CANCELLED
 

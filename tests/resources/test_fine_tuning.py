@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from helpers import collect, run
+from helpers import STILL, collect, run, stepper
 
 import smarter
 from smarter import _converter
@@ -101,13 +101,17 @@ class TestCreate:
 
 
 class TestLifecycle:
-    async def test_status_progression(self, client: AnyClient) -> None:
+    async def test_status_progression(
+        self, still_client: AnyClient, still_server: ReferenceServer
+    ) -> None:
         """A job is PENDING, then RUNNING, then SUCCESS with its fine-tuned model named."""
-        created = await run(
-            client.fine_tuning.jobs.create(model=MODEL, training_file=TRAINING, suffix="sfx")
-        )
+        jobs = still_client.fine_tuning.jobs
+        created = await run(jobs.create(model=MODEL, training_file=TRAINING, suffix="sfx"))
 
-        seen = await statuses_until_done(client, created.id)
+        seen = [await run(jobs.get(created.id))]
+        for _ in range(2):
+            still_server.advance(STILL)
+            seen.append(await run(jobs.get(created.id)))
 
         assert [(job.id, job.status) for job in seen] == [
             (created.id, BatchJobStatus.PENDING),
@@ -125,13 +129,14 @@ class TestLifecycle:
             "status": "SUCCESS",
         }
 
-    async def test_cancel(self, client: AnyClient) -> None:
+    async def test_cancel(self, still_client: AnyClient, still_server: ReferenceServer) -> None:
         """Cancelling a pending job succeeds and freezes it at CANCELLED."""
-        created = await run(client.fine_tuning.jobs.create(model=MODEL, training_file=TRAINING))
+        jobs = still_client.fine_tuning.jobs
+        created = await run(jobs.create(model=MODEL, training_file=TRAINING))
 
-        cancelled = await run(client.fine_tuning.jobs.cancel(created.id))
-        await asyncio.sleep(0.15)
-        job = await run(client.fine_tuning.jobs.get(created.id))
+        cancelled = await run(jobs.cancel(created.id))
+        still_server.advance(3 * STILL)
+        job = await run(jobs.get(created.id))
 
         assert isinstance(cancelled, CancelFineTuneResponse)
         assert (cancelled.success, job.status, job.fine_tuned_model) == (
@@ -170,12 +175,13 @@ class TestLifecycle:
         assert stamps == sorted(stamps)
         assert _converter.structure(events.to_dict(), GetFineTuneEventsResponse) == events
 
-    async def test_events_of_a_cancelled_job(self, client: AnyClient) -> None:
+    async def test_events_of_a_cancelled_job(self, still_client: AnyClient) -> None:
         """A job cancelled while pending has a created and a cancelled event."""
-        created = await run(client.fine_tuning.jobs.create(model=MODEL, training_file=TRAINING))
-        await run(client.fine_tuning.jobs.cancel(created.id))
+        jobs = still_client.fine_tuning.jobs
+        created = await run(jobs.create(model=MODEL, training_file=TRAINING))
+        await run(jobs.cancel(created.id))
 
-        events = await run(client.fine_tuning.jobs.events(created.id))
+        events = await run(jobs.events(created.id))
 
         assert [event.message for event in events.events] == [
             "Fine-tune job created; waiting for a worker.",
@@ -242,27 +248,28 @@ class TestOpenData:
 
 
 class TestWait:
-    async def test_until_success(self, client: AnyClient, server: ReferenceServer) -> None:
+    async def test_until_success(
+        self, still_client: AnyClient, still_server: ReferenceServer
+    ) -> None:
         """wait() polls a job through PENDING and RUNNING and returns it at SUCCESS."""
-        seen: list[str] = []
-        job = await run(client.fine_tuning.jobs.create(model=MODEL, training_file=TRAINING))
+        jobs = still_client.fine_tuning.jobs
+        job = await run(jobs.create(model=MODEL, training_file=TRAINING))
 
+        seen: list[str] = []
         done = await run(
-            client.fine_tuning.jobs.wait(
-                job.id, poll_interval=0.01, on_progress=lambda j: seen.append(str(j.status))
-            )
+            jobs.wait(job.id, poll_interval=0.01, on_progress=stepper(still_server, seen))
         )
 
         assert str(done.status) == "SUCCESS"
-        assert seen[0] in ("PENDING", "RUNNING")
-        assert seen[-1] == "SUCCESS"
+        assert seen == ["PENDING", "RUNNING", "SUCCESS"]
 
-    async def test_cancelled_is_final(self, client: AnyClient) -> None:
+    async def test_cancelled_is_final(self, still_client: AnyClient) -> None:
         """A cancelled job ends the wait: it is returned, not raised."""
-        job = await run(client.fine_tuning.jobs.create(model=MODEL, training_file=TRAINING))
-        await run(client.fine_tuning.jobs.cancel(job.id))
+        jobs = still_client.fine_tuning.jobs
+        job = await run(jobs.create(model=MODEL, training_file=TRAINING))
+        await run(jobs.cancel(job.id))
 
-        done = await run(client.fine_tuning.jobs.wait(job.id, poll_interval=0.01))
+        done = await run(jobs.wait(job.id, poll_interval=0.01))
 
         assert str(done.status) == "CANCELLED"
 

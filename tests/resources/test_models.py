@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import collect, run
+from helpers import collect, run, stepper
 
 import smarter
 from smarter import _converter
@@ -214,18 +214,21 @@ class TestDownload:
 
 
 class TestCreateUpdateWait:
-    async def test_create_then_ready(self, client: AnyClient, server: ReferenceServer) -> None:
+    async def test_create_then_ready(
+        self, still_client: AnyClient, still_server: ReferenceServer
+    ) -> None:
         """create() sends the required fields; the endpoint deploys and wait returns it READY."""
-        seen: list[str] = []
-        created = await run(client.models.create(name="mine", model="llama-2-7b", gpus=1))
+        models = still_client.models
+        created = await run(models.create(name="mine", model="llama-2-7b", gpus=1))
 
+        seen: list[str] = []
         ready = await run(
-            client.models.wait_until_ready(
-                "mine", poll_interval=0.01, on_progress=lambda e: seen.append(str(e.status))
+            models.wait_until_ready(
+                "mine", poll_interval=0.01, on_progress=stepper(still_server, seen)
             )
         )
 
-        sent = body_of(last_request(server, "POST", "v1/llm/model-endpoints"))
+        sent = body_of(last_request(still_server, "POST", "v1/llm/model-endpoints"))
         assert isinstance(created, CreateLLMEndpointResponse)
         assert created.endpoint_creation_task_id
         assert {key: sent[key] for key in ("name", "model_name", "endpoint_type", "labels")} == {
@@ -236,8 +239,7 @@ class TestCreateUpdateWait:
         }
         assert (sent["metadata"], sent["min_workers"], sent["max_workers"]) == ({}, 0, 1)
         assert ready.status == ModelEndpointStatus.READY
-        assert seen[0] in ("UPDATE_PENDING", "UPDATE_IN_PROGRESS")
-        assert seen[-1] == "READY"
+        assert seen == ["UPDATE_PENDING", "UPDATE_IN_PROGRESS", "READY"]
 
     async def test_duplicate_name(self, client: AnyClient) -> None:
         """A name taken is the server's 400 (not a 409), raised as BadRequestError."""
@@ -257,17 +259,24 @@ class TestCreateUpdateWait:
         assert server.requests_to("POST", "v1/llm/model-endpoints") == []
 
     async def test_update_sends_only_what_is_given(
-        self, client: AnyClient, server: ReferenceServer
+        self, still_client: AnyClient, still_server: ReferenceServer
     ) -> None:
         """update() sends the given fields only; the endpoint redeploys, then is READY again."""
-        updated = await run(client.models.update(NAME, max_workers=3, labels={"a": "b"}))
+        models = still_client.models
+        updated = await run(models.update(NAME, max_workers=3, labels={"a": "b"}))
 
-        sent = body_of(last_request(server, "PUT", f"v1/llm/model-endpoints/{NAME}"))
+        sent = body_of(last_request(still_server, "PUT", f"v1/llm/model-endpoints/{NAME}"))
         assert isinstance(updated, UpdateLLMEndpointResponse)
         assert sent == {"max_workers": 3, "labels": {"a": "b"}}
-        assert str((await run(client.models.get(NAME))).status) != "READY"
-        ready = await run(client.models.wait_until_ready(NAME, poll_interval=0.01))
+        assert (await run(models.get(NAME))).status == ModelEndpointStatus.UPDATE_PENDING
+        seen: list[str] = []
+        ready = await run(
+            models.wait_until_ready(
+                NAME, poll_interval=0.01, on_progress=stepper(still_server, seen)
+            )
+        )
         assert ready.status == ModelEndpointStatus.READY
+        assert seen == ["UPDATE_PENDING", "UPDATE_IN_PROGRESS", "READY"]
 
     async def test_update_unknown(self, client: AnyClient) -> None:
         """Updating an endpoint that does not exist raises NotFoundError."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from helpers import STILL
 
 from smarter.testing import ReferenceServer
 
@@ -46,19 +46,37 @@ async def status_of(http: aiohttp.ClientSession, job_id: str) -> str:
 
 
 class TestV1:
-    async def test_states_then_outputs(self, http: aiohttp.ClientSession, tmp_path: Path) -> None:
+    async def test_states_then_outputs(self, make_server: ServerFactory, tmp_path: Path) -> None:
         """PENDING, RUNNING, SUCCESS; then one JSON array, an output per prompt, in order."""
-        async with http.post("v1/llm/batch-completions", json=body(tmp_path, content=CONTENT)) as r:
-            job_id = (await r.json())["job_id"]
-        seen = [await status_of(http, job_id)]
-        while seen[-1] != "SUCCESS":
-            await asyncio.sleep(0.02)
-            seen.append(await status_of(http, job_id))
+        still = await make_server(job_step=STILL)
+        async with session_for(still) as http:
+            payload = body(tmp_path, content=CONTENT)
+            async with http.post("v1/llm/batch-completions", json=payload) as r:
+                job_id = (await r.json())["job_id"]
+            seen = [await status_of(http, job_id)]
+            written_early = (tmp_path / "out.json").exists()
+            for _ in range(2):
+                still.advance(STILL)
+                seen.append(await status_of(http, job_id))
 
         outputs = json.loads((tmp_path / "out.json").read_text())
-        assert seen[0] == "PENDING"
-        assert "RUNNING" in seen
+        assert seen == ["PENDING", "RUNNING", "SUCCESS"]
+        assert not written_early
         assert [item["num_completion_tokens"] for item in outputs] == [4, 4]
+
+    async def test_advance_writes_outputs_unread(
+        self, make_server: ServerFactory, tmp_path: Path
+    ) -> None:
+        """A job that ends by advance() writes its outputs then, before anyone reads it."""
+        still = await make_server(job_step=STILL)
+        async with session_for(still) as http:
+            payload = body(tmp_path, content=CONTENT)
+            async with http.post("v1/llm/batch-completions", json=payload) as r:
+                assert r.status == 200
+
+        still.advance(2 * STILL)
+
+        assert len(json.loads((tmp_path / "out.json").read_text())) == 2
 
     async def test_data_parallelism(self, http: aiohttp.ClientSession, tmp_path: Path) -> None:
         """data_parallelism above 1 is upstream's 400."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import aiohttp
 import pytest
+from helpers import STILL
 
 from smarter.testing import ReferenceServer
 
@@ -86,18 +88,20 @@ class TestFineTunes:
         assert all(e["level"] == "info" for e in events["events"])
         assert all(isinstance(e["timestamp"], float) for e in events["events"])
 
-    async def test_cancel(self, quick: ReferenceServer, quick_http: aiohttp.ClientSession) -> None:
+    async def test_cancel(self, make_server: ServerFactory) -> None:
         """Cancelling a running job succeeds and it stays CANCELLED; a finished job refuses."""
-        _, one = await create_job(quick_http)
-        async with quick_http.put(f"v1/llm/fine-tunes/{one['id']}/cancel") as r:
-            cancelled = await r.json()
-        await asyncio.sleep(0.12)
-        status = (await get_json(quick_http, f"v1/llm/fine-tunes/{one['id']}"))["status"]
-        _, two = await create_job(quick_http)
-        await asyncio.sleep(0.12)
-        async with quick_http.put(f"v1/llm/fine-tunes/{two['id']}/cancel") as r:
-            too_late = await r.json()
-        events = await get_json(quick_http, f"v1/llm/fine-tunes/{one['id']}/events")
+        still = await make_server(job_step=STILL)
+        async with session_for(still) as http:
+            _, one = await create_job(http)
+            still.advance(STILL)  # RUNNING
+            async with http.put(f"v1/llm/fine-tunes/{one['id']}/cancel") as r:
+                cancelled = await r.json()
+            _, two = await create_job(http)
+            still.advance(2 * STILL)  # one would be SUCCESS, were it not cancelled
+            status = (await get_json(http, f"v1/llm/fine-tunes/{one['id']}"))["status"]
+            async with http.put(f"v1/llm/fine-tunes/{two['id']}/cancel") as r:
+                too_late = await r.json()
+            events = await get_json(http, f"v1/llm/fine-tunes/{one['id']}/events")
 
         assert cancelled == {"success": True}
         assert status == "CANCELLED"
@@ -146,6 +150,48 @@ class TestFineTunes:
                 statuses.append(r.status)
 
         assert statuses == [404, 404, 404]
+
+
+class TestAdvance:
+    async def test_steps_a_job_with_its_history(self, make_server: ServerFactory) -> None:
+        """advance() moves a job one state per step; its events stay in the past, in order."""
+        still = await make_server(job_step=STILL)
+        async with session_for(still) as http:
+            _, job = await create_job(http)
+            path = f"v1/llm/fine-tunes/{job['id']}"
+            seen = [(await get_json(http, path))["status"]]
+            for _ in range(3):
+                still.advance(STILL)
+                seen.append((await get_json(http, path))["status"])
+            events = (await get_json(http, path + "/events"))["events"]
+
+        stamps = [event["timestamp"] for event in events]
+        assert seen == ["PENDING", "RUNNING", "SUCCESS", "SUCCESS"]
+        assert stamps == sorted(stamps)
+        assert stamps[-1] <= time.time()
+
+    async def test_steps_a_deployment(self, make_server: ServerFactory) -> None:
+        """An updated endpoint goes UPDATE_PENDING, UPDATE_IN_PROGRESS, READY by advance()."""
+        still = await make_server(job_step=STILL)
+        path = "v1/llm/model-endpoints/example-model"
+        async with session_for(still) as http:
+            async with http.put(path, json={"max_workers": 2}) as r:
+                assert r.status == 200
+            seen = [(await get_json(http, path))["status"]]
+            for _ in range(2):
+                still.advance(STILL)
+                seen.append((await get_json(http, path))["status"])
+
+        assert seen == ["UPDATE_PENDING", "UPDATE_IN_PROGRESS", "READY"]
+
+    @pytest.mark.parametrize(
+        ("seconds", "error"),
+        [(-1, ValueError), (float("nan"), ValueError), ("1", TypeError), (True, TypeError)],
+    )
+    def test_refuses_what_is_not_a_duration(self, seconds: Any, error: type) -> None:
+        """A negative, NaN or non-number step is refused, naming what was given."""
+        with pytest.raises(error, match="seconds"):
+            ReferenceServer().advance(seconds)
 
 
 class TestPagination:
