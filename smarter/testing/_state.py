@@ -379,10 +379,12 @@ class ServerState:
         with self.lock:
             clocked: list[FineTuneJob | BatchJob] = [*self.jobs.values(), *self.batch_jobs.values()]
             for job in clocked:
-                job.created_at -= seconds
-                job.started -= seconds
+                # The cancellation first: a request read between the two sees the job
+                # cancelled early, never run past its cancellation.
                 if job.cancelled_at is not None:
                     job.cancelled_at -= seconds
+                job.started -= seconds
+                job.created_at -= seconds
             for endpoint in self.endpoints.values():
                 if endpoint.deployed_at is not None:
                     endpoint.deployed_at -= seconds
