@@ -69,17 +69,25 @@ async def test_cancelled_upload_closes_its_file(
     path.write_bytes(b'{"prompt": "a", "response": "b"}\n' * 100)
     client = make_client(kind, max_retries=0, timeout=0.2)
     real_open = builtins.open
+    opened: list[Any] = []
 
     def slow_open(*args: Any, **kwargs: Any) -> Any:
         time.sleep(0.5)  # a slow disk: the attempt's timeout strikes during the open
-        return real_open(*args, **kwargs)
+        opened.append(real_open(*args, **kwargs))
+        return opened[-1]
 
     monkeypatch.setattr(smarter._files, "open", slow_open, raising=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with pytest.raises(smarter.APITimeoutError):
             await run(client.files.create(file=path))
-        await asyncio.sleep(0.6)  # the worker thread finishes its open
+        # The worker thread finishes its open, then the abandoned file is closed: wait for
+        # that (not a fixed time), so that the check below is never made too early.
+        deadline = time.monotonic() + 10
+        while not (opened and opened[0].closed) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
         gc.collect()
 
+    assert len(opened) == 1
+    assert opened[0].closed
     assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
