@@ -157,7 +157,7 @@ async def _lifecycle(request: web.Request, handler: _Handler) -> web.StreamRespo
 
 
 def _fault_answer(request: web.Request, fault: Fault, status: int) -> web.Response:
-    headers = dict(fault.headers)
+    headers: dict[str, str] = {}  # the fault's own are added as it is sent (_on_prepare)
     body = fault.body
     if body is None:
         path = _path(request)
@@ -209,6 +209,7 @@ async def _faults(request: web.Request, handler: _Handler) -> web.StreamResponse
     fault = context.faults.pop(request.method, _path(request))
     if fault is None:
         return await handler(request)
+    request[FAULT] = fault
     await context.sleep(fault.delay)
     if fault.drop == "before":
         return await _abort(request)
@@ -223,7 +224,6 @@ async def _faults(request: web.Request, handler: _Handler) -> web.StreamResponse
             content_type="application/json",
         )
     else:
-        request[FAULT] = fault
         response = await handler(request)
     if fault.drop == "after":
         return await _abort(request)
@@ -428,8 +428,8 @@ async def _on_prepare(request: web.Request, response: web.StreamResponse) -> Non
         stamped = service_of(request) == "openai"
     if stamped and REQUEST_ID in request:
         response.headers["x-request-id"] = request[REQUEST_ID]
-    # A fault that only shapes the normal answer still adds its headers (rate-limit headers
-    # on a success, say); a status answer already carries them.
+    # A fault's headers go on whatever answer it makes: its status answer, or the route's
+    # own (rate-limit headers on a success, say), JSON or stream.
     fault = request.get(FAULT)
     if fault is not None:
         response.headers.update(fault.headers)

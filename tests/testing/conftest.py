@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from helpers import STILL
 
 from smarter.testing import ReferenceServer
 
@@ -129,6 +130,12 @@ async def server(make_server: ServerFactory) -> ReferenceServer:
 async def extended(make_server: ServerFactory) -> ReferenceServer:
     """A reference server of the ``extended`` profile (ids, resume, idempotency, paging)."""
     return await make_server(profile="extended")
+
+
+@pytest.fixture
+async def still(make_server: ServerFactory) -> ReferenceServer:
+    """A reference server whose jobs and deployments move only by ``advance(STILL)``."""
+    return await make_server(job_step=STILL)
 
 
 def session_for(server: ReferenceServer) -> aiohttp.ClientSession:

@@ -46,9 +46,8 @@ async def status_of(http: aiohttp.ClientSession, job_id: str) -> str:
 
 
 class TestV1:
-    async def test_states_then_outputs(self, make_server: ServerFactory, tmp_path: Path) -> None:
+    async def test_states_then_outputs(self, still: ReferenceServer, tmp_path: Path) -> None:
         """PENDING, RUNNING, SUCCESS; then one JSON array, an output per prompt, in order."""
-        still = await make_server(job_step=STILL)
         async with session_for(still) as http:
             payload = body(tmp_path, content=CONTENT)
             async with http.post("v1/llm/batch-completions", json=payload) as r:
@@ -65,10 +64,9 @@ class TestV1:
         assert [item["num_completion_tokens"] for item in outputs] == [4, 4]
 
     async def test_advance_writes_outputs_unread(
-        self, make_server: ServerFactory, tmp_path: Path
+        self, still: ReferenceServer, tmp_path: Path
     ) -> None:
         """A job that ends by advance() writes its outputs then, before anyone reads it."""
-        still = await make_server(job_step=STILL)
         async with session_for(still) as http:
             payload = body(tmp_path, content=CONTENT)
             async with http.post("v1/llm/batch-completions", json=payload) as r:

@@ -88,9 +88,8 @@ class TestFineTunes:
         assert all(e["level"] == "info" for e in events["events"])
         assert all(isinstance(e["timestamp"], float) for e in events["events"])
 
-    async def test_cancel(self, make_server: ServerFactory) -> None:
+    async def test_cancel(self, still: ReferenceServer) -> None:
         """Cancelling a running job succeeds and it stays CANCELLED; a finished job refuses."""
-        still = await make_server(job_step=STILL)
         async with session_for(still) as http:
             _, one = await create_job(http)
             still.advance(STILL)  # RUNNING
@@ -153,9 +152,8 @@ class TestFineTunes:
 
 
 class TestAdvance:
-    async def test_steps_a_job_with_its_history(self, make_server: ServerFactory) -> None:
+    async def test_steps_a_job_with_its_history(self, still: ReferenceServer) -> None:
         """advance() moves a job one state per step; its events stay in the past, in order."""
-        still = await make_server(job_step=STILL)
         async with session_for(still) as http:
             _, job = await create_job(http)
             path = f"v1/llm/fine-tunes/{job['id']}"
@@ -170,9 +168,8 @@ class TestAdvance:
         assert stamps == sorted(stamps)
         assert stamps[-1] <= time.time()
 
-    async def test_steps_a_deployment(self, make_server: ServerFactory) -> None:
+    async def test_steps_a_deployment(self, still: ReferenceServer) -> None:
         """An updated endpoint goes UPDATE_PENDING, UPDATE_IN_PROGRESS, READY by advance()."""
-        still = await make_server(job_step=STILL)
         path = "v1/llm/model-endpoints/example-model"
         async with session_for(still) as http:
             async with http.put(path, json={"max_workers": 2}) as r:
