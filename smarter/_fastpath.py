@@ -25,6 +25,11 @@ call): :func:`loads_json` calls the C scanner behind ``json.loads`` directly, wi
 Python calls, two regex matches and (for bytes) its encoding detection, and falls back to
 ``json.loads`` for anything it does not read whole; :func:`dumps_compact` calls the C encoder
 behind ``json.JSONEncoder`` directly, without its Python ``encode()`` and ``iterencode()``.
+
+**Generated body builders** (benchmarks/async_json.py, completions.create): a request body's
+``build`` has one keyword-only parameter per field, so a call binds its arguments straight
+into locals instead of building and walking a dict of them (0.66 instead of 1.5 µs for the
+fifteen fields of a completion); what a check accepts as it is, it accepts inline.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from __future__ import annotations
 import json
 import json.encoder
 import keyword
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, NoReturn, Protocol
 
 __all__ = [
@@ -40,6 +45,7 @@ __all__ = [
     "TopStructureFn",
     "check_contract",
     "dumps_compact",
+    "generate_body_builder",
     "generate_structure_fn",
     "JSONTooDeepError",
     "loads_json",
@@ -149,6 +155,36 @@ def dumps_compact(value: Any) -> bytes:
     # thread stack the C stack overflows first: a crash instead of a ValueError.)
     encode = _c_make_encoder({}, _refuse, _c_encode_string, None, ":", ",", False, False, False)
     return "".join(encode(value, 0)).encode()
+
+
+def generate_body_builder(
+    checks: Mapping[str, Callable[[str, Any], Any]],
+    inline: Mapping[Callable[[str, Any], Any], str],
+    *,
+    as_is: Callable[[str, Any], Any],
+) -> Callable[..., dict[str, Any]]:
+    """Generate ``build(*, field=None, ...) -> body`` for a request body's declared fields.
+
+    Each field not None is set to ``check(name, value)``; a check found in *inline* (an
+    expression of ``{v}``) is skipped for a value that expression accepts, and *as_is* is
+    never called. A name the generated code uses itself (a leading underscore), a keyword or
+    a non-identifier is refused with ``ValueError``.
+    """
+    namespace: dict[str, Any] = {}
+    lines = [f"def build(*, {', '.join(f'{name}=None' for name in checks)}):", "    _body = {}"]
+    for i, (name, check) in enumerate(checks.items()):
+        if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+            raise ValueError(f"{name!r} cannot be a field of a request body")
+        namespace[f"_check{i}"] = check
+        value = name if check is as_is else f"_check{i}({name!r}, {name})"
+        if check in inline:
+            value = f"{name} if {inline[check].format(v=name)} else {value}"
+        lines += [f"    if {name} is not None:", f"        _body[{name!r}] = {value}"]
+    lines.append("    return _body")
+    exec("\n".join(lines), namespace)  # noqa: S102 - our own field names, checked above
+    build: Callable[..., dict[str, Any]] = namespace["build"]
+    assert build() == {}, "a generated body builder must leave None fields out"
+    return build
 
 
 class TopStructureFn(Protocol):

@@ -343,6 +343,7 @@ MODULE_MAP: dict[str, set[str]] = {
     "smarter.resources": set(),
     "smarter.resources._base": {
         "smarter._client",
+        "smarter._fastpath",
         "smarter._raw",
         "smarter._files",
         "smarter._pagination",
